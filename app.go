@@ -1,0 +1,144 @@
+// Command fargate-api is the CDK app: API Gateway HTTP API → VPC link →
+// internal ALB → ECS Fargate → RDS for PostgreSQL, in four stacks.
+//
+// It loads one validated configuration from CDK context, builds the stacks
+// and synthesizes them. Invalid configuration ends the process with one
+// message per problem and exit code 1, before any template is written.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/example/fargate-api/config"
+	appconstructs "github.com/example/fargate-api/constructs"
+	"github.com/example/fargate-api/stacks"
+)
+
+// sampleImageDir is the sample API's Docker build context, relative to the
+// directory cdk and go test run in (the repository root).
+const sampleImageDir = "sampleapi"
+
+func main() {
+	app := awscdk.NewApp(nil)
+	cfg, err := loadConfig(app)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		jsii.Close()
+		os.Exit(1)
+	}
+	addChecks(app)
+	build(app, cfg)
+	app.Synth(nil)
+}
+
+// loadConfig reads the app's whole context: cdk.json merged with -c values.
+func loadConfig(app awscdk.App) (config.Config, error) {
+	all, _ := app.Node().GetAllContext(nil).(map[string]any)
+	return config.Load(all)
+}
+
+// addChecks runs cdk-nag's AwsSolutions pack over everything in app. Its
+// findings are error annotations, which fail `cdk synth` and `cdk deploy`.
+func addChecks(app awscdk.App) {
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// deployment is one built copy of the app, for callers (tests) that need to
+// reach into the stacks.
+type deployment struct {
+	Network  *stacks.Network
+	Database *stacks.Database
+	Service  *stacks.Service
+	API      *stacks.API
+}
+
+// build adds the four stacks for cfg to app. Reading it top to bottom gives
+// the dependency order: network → database → service → api.
+func build(app awscdk.App, cfg config.Config) deployment {
+	stackProps := func(part, description string) awscdk.StackProps {
+		p := awscdk.StackProps{
+			StackName:   jsii.String(cfg.StackName(part)),
+			Description: jsii.String(description + " (" + cfg.Name + ", " + cfg.Profile + ")"),
+			Tags:        &map[string]*string{"app": jsii.String(cfg.Name), "profile": jsii.String(cfg.Profile)},
+		}
+		if cfg.Account != "" {
+			p.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
+		}
+		return p
+	}
+	prod := cfg.Profile == config.ProfileProd
+
+	net := stacks.NewNetwork(app, cfg.StackName("Network"), stacks.NetworkProps{
+		StackProps:           stackProps("Network", "VPC, subnets, NAT gateways and flow logs"),
+		MaxAZs:               cfg.Network.MaxAZs,
+		NATGateways:          cfg.Network.NATGateways,
+		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
+	})
+
+	dbProps := stackProps("Database", "RDS for PostgreSQL and its credentials")
+	dbProps.TerminationProtection = jsii.Bool(prod)
+	db := stacks.NewDatabase(app, cfg.StackName("Database"), stacks.DatabaseProps{
+		StackProps:             dbProps,
+		VPC:                    net.VPC,
+		EngineVersion:          cfg.Database.EngineVersion,
+		InstanceClass:          cfg.Database.InstanceClass,
+		AllocatedStorageGiB:    cfg.Database.AllocatedStorageGiB,
+		MaxAllocatedStorageGiB: cfg.Database.MaxAllocatedStorageGiB,
+		BackupRetentionDays:    cfg.Database.BackupRetentionDays,
+		DatabaseName:           cfg.Database.Name,
+		MultiAZ:                cfg.Database.MultiAZ,
+		Protected:              cfg.Database.Protected,
+		LogRetentionDays:       cfg.Database.LogRetentionDays,
+	})
+
+	s := cfg.Service
+	svc := stacks.NewService(app, cfg.StackName("Service"), stacks.ServiceProps{
+		StackProps:             stackProps("Service", "ECS cluster, Fargate service and internal ALB"),
+		VPC:                    net.VPC,
+		Database:               db.Instance,
+		DatabaseSecret:         db.Secret,
+		DatabaseName:           db.DatabaseName,
+		ClusterName:            s.ClusterName,
+		TaskFamily:             s.TaskFamily,
+		ContainerName:          s.ContainerName,
+		Image:                  s.Image,
+		SampleImageDir:         sampleImageDir,
+		ARM64:                  s.CPUArchitecture == config.ArchARM,
+		CPU:                    s.CPU,
+		MemoryMiB:              s.MemoryMiB,
+		ContainerPort:          s.ContainerPort,
+		HealthCheckPath:        s.HealthCheckPath,
+		Environment:            s.Environment,
+		ReadonlyRootFilesystem: s.ReadonlyRootFilesystem,
+		DesiredCount:           s.DesiredCount,
+		MinCapacity:            s.MinCapacity,
+		MaxCapacity:            s.MaxCapacity,
+		CPUTargetPercent:       s.CPUTargetPercent,
+		RequestsPerTarget:      s.RequestsPerTarget,
+		LogRetentionDays:       s.LogRetentionDays,
+		ALBAccessLogs:          cfg.Region != "",
+	})
+
+	routes := make([]appconstructs.HTTPRoute, len(cfg.API.Routes))
+	for i, r := range cfg.API.Routes {
+		routes[i] = appconstructs.HTTPRoute{Method: r.Method, Path: r.Path}
+	}
+	api := stacks.NewAPI(app, cfg.StackName("Api"), stacks.APIProps{
+		StackProps:             stackProps("Api", "API Gateway HTTP API and VPC link"),
+		VPC:                    net.VPC,
+		Listener:               svc.Listener,
+		LoadBalancer:           svc.LoadBalancer,
+		Routes:                 routes,
+		StageName:              cfg.API.StageName,
+		ThrottleRateLimit:      cfg.API.ThrottleRateLimit,
+		ThrottleBurstLimit:     cfg.API.ThrottleBurstLimit,
+		AccessLogRetentionDays: cfg.API.AccessLogRetentionDays,
+	})
+
+	return deployment{Network: net, Database: db, Service: svc, API: api}
+}

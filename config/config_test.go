@@ -1,0 +1,236 @@
+package config
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestLoadDefaultsPerProfile(t *testing.T) {
+	dev, err := Load(nil)
+	if err != nil {
+		t.Fatalf("Load(nil): %v", err)
+	}
+	prod, err := Load(map[string]any{"app:profile": "prod"})
+	if err != nil {
+		t.Fatalf("Load(prod): %v", err)
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"dev is the default profile", dev.Profile, "dev"},
+		{"dev uses one NAT gateway", dev.Network.NATGateways, 1},
+		{"prod uses one NAT gateway per AZ", prod.Network.NATGateways, prod.Network.MaxAZs},
+		{"dev database is single-AZ", dev.Database.MultiAZ, false},
+		{"prod database is Multi-AZ", prod.Database.MultiAZ, true},
+		{"dev database is destroyable", dev.Database.Protected, false},
+		{"prod database is protected", prod.Database.Protected, true},
+		{"default route proxies everything", dev.API.Routes, []Route{{"ANY", "/{proxy+}"}}},
+		{"default stage is prod", dev.API.StageName, "prod"},
+		{"two tasks by default", dev.Service.DesiredCount, 2},
+		{"x86 by default", dev.Service.CPUArchitecture, ArchX86},
+		{"sample API image by default", dev.Service.Image, ""},
+		{"names follow the profile", prod.Service.ClusterName, "FargateApi-prod"},
+		{"stack names carry name and profile", prod.StackName("Network"), "FargateApi-prod-Network"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadOverrides(t *testing.T) {
+	c, err := Load(map[string]any{
+		"app:profile":                 "prod",
+		"app:name":                    "Shop",
+		"app:cpu":                     "1024",        // -c values are strings
+		"app:memory":                  float64(3072), // cdk.json numbers are float64
+		"app:cpuArchitecture":         "arm64",
+		"app:routes":                  "POST /users, GET /products,GET /products/{id}",
+		"app:environment":             "LOG_LEVEL=debug,FEATURE_X=on",
+		"app:dbMultiAz":               "false",
+		"app:stageName":               "v1",
+		"app:maxAzs":                  "3",
+		"app:account":                 "123456789012",
+		"app:region":                  "eu-west-1",
+		"app:readonlyRootFilesystem":  false,
+		"@aws-cdk/core:somethingElse": true, // not ours: ignored
+	})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"cpu from a string", c.Service.CPU, 1024},
+		{"memory from a number", c.Service.MemoryMiB, 3072},
+		{"architecture normalized", c.Service.CPUArchitecture, ArchARM},
+		{"routes parsed", c.API.Routes, []Route{{"POST", "/users"}, {"GET", "/products"}, {"GET", "/products/{id}"}}},
+		{"environment parsed", c.Service.Environment, map[string]string{"LOG_LEVEL": "debug", "FEATURE_X": "on"}},
+		{"bool from a string", c.Database.MultiAZ, false},
+		{"bool from JSON", c.Service.ReadonlyRootFilesystem, false},
+		{"name feeds cluster default", c.Service.ClusterName, "Shop-prod"},
+		{"prod NAT count follows maxAzs", c.Network.NATGateways, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("got %v, want %v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadJSONForms(t *testing.T) {
+	c, err := Load(map[string]any{
+		"app:routes":      []any{"GET /users/{id}", "ANY /"},
+		"app:environment": map[string]any{"A": "1"},
+	})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if want := []Route{{"GET", "/users/{id}"}, {"ANY", "/"}}; !reflect.DeepEqual(c.API.Routes, want) {
+		t.Errorf("routes = %v, want %v", c.API.Routes, want)
+	}
+	c, err = Load(map[string]any{"app:routes": `["GET /a"]`, "app:environment": `{"B":"2"}`})
+	if err != nil {
+		t.Fatalf("Load JSON strings: %v", err)
+	}
+	if c.API.Routes[0].Path != "/a" || c.Service.Environment["B"] != "2" {
+		t.Errorf("JSON strings not parsed: %v %v", c.API.Routes, c.Service.Environment)
+	}
+}
+
+// TestLoadRejects holds one case per validation rule. Each names the key and
+// a fragment of the message a user sees.
+func TestLoadRejects(t *testing.T) {
+	tests := []struct {
+		name    string
+		context map[string]any
+		want    []string
+	}{
+		{"unknown key", map[string]any{"app:cpus": "256"}, []string{"app:cpus: unknown key"}},
+		{"key in wrong case", map[string]any{"app:CPU": "256"}, []string{"did you mean app:cpu?"}},
+		{"unknown profile", map[string]any{"app:profile": "staging"}, []string{`app:profile: "staging" is not a profile; allowed: dev, prod`}},
+		{"bad name", map[string]any{"app:name": "my-app"}, []string{`app:name: "my-app" is not allowed`}},
+		{"account without region", map[string]any{"app:account": "123456789012"}, []string{"account and region set together"}},
+		{"bad account", map[string]any{"app:account": "12345", "app:region": "us-east-1"}, []string{"12-digit AWS account ID"}},
+		{"bad region", map[string]any{"app:account": "123456789012", "app:region": "mars"}, []string{`app:region: "mars"`}},
+		{"one AZ", map[string]any{"app:maxAzs": "1"}, []string{"app:maxAzs: 1 is not allowed; allowed: 2 to 6"}},
+		{"three AZs without an environment", map[string]any{"app:maxAzs": "3"}, []string{"set account and region to span more AZs"}},
+		{"no NAT", map[string]any{"app:natGateways": "0"}, []string{"app:natGateways: 0 is not allowed; allowed: 1 to maxAzs (2)"}},
+		{"more NATs than AZs", map[string]any{"app:natGateways": "3"}, []string{"app:natGateways: 3"}},
+		{"retention not a CloudWatch value", map[string]any{"app:flowLogRetentionDays": "10"}, []string{"app:flowLogRetentionDays: 10 is not allowed; allowed: one of 1, 3, 5, 7, 14"}},
+		{"engine major only", map[string]any{"app:dbEngineVersion": "17"}, []string{`app:dbEngineVersion: "17" is not allowed`}},
+		{"engine too old", map[string]any{"app:dbEngineVersion": "12.22"}, []string{"major 14 to 18"}},
+		{"bad instance class", map[string]any{"app:dbInstanceClass": "huge"}, []string{`app:dbInstanceClass: "huge"`}},
+		{"micro outside burstable", map[string]any{"app:dbInstanceClass": "m7g.micro"}, []string{"only in the burstable"}},
+		{"storage too small", map[string]any{"app:dbAllocatedStorage": "10"}, []string{"app:dbAllocatedStorage: 10 is not allowed; allowed: 20 to 65536"}},
+		{"max storage below allocated", map[string]any{"app:dbAllocatedStorage": "100", "app:dbMaxAllocatedStorage": "105"}, []string{"at least 10% above dbAllocatedStorage (100)"}},
+		{"backups off", map[string]any{"app:dbBackupRetentionDays": "0"}, []string{"app:dbBackupRetentionDays: 0 is not allowed"}},
+		{"reserved database name", map[string]any{"app:dbName": "postgres"}, []string{`app:dbName: "postgres"`}},
+		{"bad cluster name", map[string]any{"app:clusterName": "my cluster"}, []string{`app:clusterName: "my cluster"`}},
+		{"bad task family", map[string]any{"app:taskFamily": ""}, []string{`app:taskFamily: "" is not allowed`}},
+		{"bad container name", map[string]any{"app:containerName": "api/v1"}, []string{`app:containerName: "api/v1"`}},
+		{"image with upper-case repository", map[string]any{"app:image": "MyOrg/API:1"}, []string{`app:image: "MyOrg/API:1" is not allowed`}},
+		{"image with bad tag", map[string]any{"app:image": "nginx:"}, []string{`app:image: "nginx:"`}},
+		{"bad architecture", map[string]any{"app:cpuArchitecture": "riscv"}, []string{`app:cpuArchitecture: "RISCV" is not allowed; allowed: X86_64 or ARM64`}},
+		{"cpu not a Fargate size", map[string]any{"app:cpu": "300"}, []string{"app:cpu: 300 is not allowed; allowed: one of 256, 512"}},
+		{"memory not allowed with cpu", map[string]any{"app:cpu": "256", "app:memory": "4096"}, []string{"app:memory: 4096 is not allowed; allowed: with cpu 256, one of 512, 1024, 2048 MiB"}},
+		{"memory step for 8 vCPU", map[string]any{"app:cpu": "8192", "app:memory": "17408"}, []string{"with cpu 8192, one of 16384, 20480"}},
+		{"cpu not a number", map[string]any{"app:cpu": "lots"}, []string{`app:cpu: "lots" is not a whole number`}},
+		{"port out of range", map[string]any{"app:containerPort": "70000"}, []string{"app:containerPort: 70000 is not allowed; allowed: 1 to 65535"}},
+		{"health path without slash", map[string]any{"app:healthCheckPath": "healthz"}, []string{`app:healthCheckPath: "healthz"`}},
+		{"bad environment name", map[string]any{"app:environment": "1ABC=x"}, []string{`app:environment: "1ABC" is not allowed`}},
+		{"reserved environment name", map[string]any{"app:environment": "DB_HOST=x"}, []string{`app:environment: "DB_HOST" is not allowed; allowed: a name other than`}},
+		{"AWS_ environment name", map[string]any{"app:environment": "AWS_REGION=x"}, []string{"not starting with AWS_ or ECS_"}},
+		{"environment not pairs", map[string]any{"app:environment": "JUSTONE"}, []string{`"JUSTONE" is not KEY=VALUE`}},
+		{"one task", map[string]any{"app:desiredCount": "1", "app:minCapacity": "1"}, []string{"app:desiredCount: 1 is not allowed; allowed: 2 to 500", "app:minCapacity: 1 is not allowed"}},
+		{"min above max", map[string]any{"app:minCapacity": "5", "app:maxCapacity": "3"}, []string{"app:minCapacity: 5 is not allowed; allowed: at most maxCapacity (3)"}},
+		{"desired outside min and max", map[string]any{"app:desiredCount": "6"}, []string{"app:desiredCount: 6 is not allowed; allowed: between minCapacity (2) and maxCapacity (4)"}},
+		{"cpu target too high", map[string]any{"app:cpuTargetPercent": "95"}, []string{"app:cpuTargetPercent: 95"}},
+		{"requests per target zero", map[string]any{"app:requestsPerTarget": "0"}, []string{"app:requestsPerTarget: 0"}},
+		{"route without method", map[string]any{"app:routes": "/users"}, []string{`app:routes: "/users " is not allowed; allowed: "METHOD /path" with METHOD one of ANY, GET`}},
+		{"route with unknown method", map[string]any{"app:routes": "FETCH /users"}, []string{`"FETCH /users" is not allowed`}},
+		{"route with trailing slash", map[string]any{"app:routes": "GET /users/"}, []string{"no trailing /"}},
+		{"greedy parameter in the middle", map[string]any{"app:routes": "GET /{proxy+}/x"}, []string{"only as the last path segment"}},
+		{"half a parameter", map[string]any{"app:routes": "GET /users/{id"}, []string{"whole parameters such as {id}"}},
+		{"repeated parameter", map[string]any{"app:routes": "GET /{id}/{id}"}, []string{"each path parameter name once"}},
+		{"duplicate route", map[string]any{"app:routes": "GET /a,GET /a"}, []string{`"GET /a" is not allowed; allowed: each route once`}},
+		{"no routes", map[string]any{"app:routes": ""}, []string{"at least one route"}},
+		{"default stage", map[string]any{"app:stageName": "$default"}, []string{`app:stageName: "$default" is not allowed`}},
+		{"throttle rate zero", map[string]any{"app:throttleRateLimit": "0"}, []string{"app:throttleRateLimit: 0"}},
+		{"throttle burst too high", map[string]any{"app:throttleBurstLimit": "9000"}, []string{"app:throttleBurstLimit: 9000"}},
+		{"bool not a bool", map[string]any{"app:dbMultiAz": "yes please"}, []string{`app:dbMultiAz: "yes please" is not a boolean`}},
+		{"access log retention", map[string]any{"app:accessLogRetentionDays": "2"}, []string{"app:accessLogRetentionDays: 2"}},
+		{"db log retention", map[string]any{"app:dbLogRetentionDays": "2"}, []string{"app:dbLogRetentionDays: 2"}},
+		{"container log retention", map[string]any{"app:logRetentionDays": "2"}, []string{"app:logRetentionDays: 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.context)
+			if err == nil {
+				t.Fatalf("Load(%v) succeeded, want an error containing %q", tt.context, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
+	_, err := Load(map[string]any{"app:cpu": "300", "app:stageName": "", "app:routes": "GET users", "app:typo": "1"})
+	cerr, ok := err.(*Error)
+	if !ok {
+		t.Fatalf("err = %v (%T), want *Error", err, err)
+	}
+	if len(cerr.Problems) != 4 {
+		t.Errorf("got %d problems, want 4:\n%v", len(cerr.Problems), err)
+	}
+	if !strings.HasPrefix(err.Error(), "invalid configuration (4 problems):") {
+		t.Errorf("unexpected header: %v", err)
+	}
+}
+
+func TestAcceptedValues(t *testing.T) {
+	ok := []map[string]any{
+		{"app:image": "nginx"},
+		{"app:image": "public.ecr.aws/nginx/nginx:1.27-alpine"},
+		{"app:image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:2024.06.01"},
+		{"app:image": "ghcr.io/acme/api@sha256:" + strings.Repeat("a", 64)},
+		{"app:image": "localhost:5000/api:dev"},
+		{"app:cpu": "16384", "app:memory": "122880"},
+		{"app:cpu": "4096", "app:memory": "30720"},
+		{"app:routes": "GET /, ANY /{proxy+}, DELETE /users/{id}, GET /v1/items/{item_id}/parts/{proxy+}"},
+		{"app:dbInstanceClass": "db.r7g.2xlarge"},
+		{"app:dbMaxAllocatedStorage": float64(0)},
+		{"app:stageName": "v1"},
+	}
+	for _, ctx := range ok {
+		if _, err := Load(ctx); err != nil {
+			t.Errorf("Load(%v): %v", ctx, err)
+		}
+	}
+}
+
+// TestReadmeDocumentsEveryKey keeps the README's reference table honest.
+func TestReadmeDocumentsEveryKey(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatalf("read README: %v", err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(readme), "`"+k+"`") {
+			t.Errorf("README.md does not document %s", k)
+		}
+	}
+}

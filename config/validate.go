@@ -1,0 +1,278 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// fargateMemory maps each Fargate CPU value (Linux) to the memory sizes in MiB
+// it accepts, from the "Task CPU and memory" table of the Amazon ECS
+// developer guide.
+var fargateMemory = map[int][]int{
+	256:   {512, 1024, 2048},
+	512:   steps(1024, 4096, 1024),
+	1024:  steps(2048, 8192, 1024),
+	2048:  steps(4096, 16384, 1024),
+	4096:  steps(8192, 30720, 1024),
+	8192:  steps(16384, 61440, 4096),
+	16384: steps(32768, 122880, 8192),
+}
+
+func steps(from, to, step int) []int {
+	var out []int
+	for m := from; m <= to; m += step {
+		out = append(out, m)
+	}
+	return out
+}
+
+// retentionDays are the values CloudWatch Logs accepts for a log group.
+var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// routeMethods are the methods an HTTP API route key accepts.
+var routeMethods = []string{"ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+// reservedEnvironment are set by the service stack itself; user values would
+// silently break the database connection or the listening port.
+var reservedEnvironment = []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_USERNAME", "DB_PASSWORD"}
+
+var (
+	reName         = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,19}$`)
+	reAccount      = regexp.MustCompile(`^[0-9]{12}$`)
+	reRegion       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
+	reECSName      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	reEngine       = regexp.MustCompile(`^(1[4-8])\.([0-9]{1,2})$`)
+	reInstance     = regexp.MustCompile(`^(?:db\.)?([a-z][a-z0-9-]*)\.(micro|small|medium|large|xlarge|[0-9]{1,2}xlarge)$`)
+	reDBName       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	reStage        = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	reHealthPath   = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$`)
+	reEnvName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
+	rePathLiteral  = regexp.MustCompile(`^[A-Za-z0-9._~:@!$&'()*,;=-]+$`)
+	rePathParam    = regexp.MustCompile(`^\{([A-Za-z0-9_.-]+)(\+?)\}$`)
+	reImageRef     = regexp.MustCompile(`^` + imageName + `(?::` + imageTag + `)?(?:@` + imageDigest + `)?$`)
+	imageDomain    = `(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?`
+	imagePathPart  = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
+	imageName      = imageDomain + imagePathPart + `(?:/` + imagePathPart + `)*`
+	imageTag       = `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
+	imageDigest    = `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
+	instanceFamily = []string{
+		"t3", "t4g", "m5", "m5d", "m6g", "m6gd", "m6i", "m6id", "m6idn", "m6in", "m7g", "m7gd", "m7i", "m8g",
+		"r5", "r5b", "r5d", "r6g", "r6gd", "r6i", "r6id", "r6idn", "r6in", "r7g", "r7gd", "r7i", "r8g",
+		"x2g", "x2idn", "x2iedn", "x2iezn", "z1d",
+	}
+)
+
+// Validate checks every field and returns one message per problem, each
+// naming the key, the value and what is allowed. Load calls it; it is
+// exported so a Config built in code can be checked the same way.
+func (c Config) Validate() []string {
+	var p problems
+
+	if !reName.MatchString(c.Name) {
+		p.add("name", c.Name, "a letter followed by up to 19 letters or digits (it prefixes stack names)")
+	}
+	if (c.Account == "") != (c.Region == "") {
+		p.add("account", c.Account, "account and region set together, or neither (environment-agnostic)")
+	}
+	if c.Account != "" && !reAccount.MatchString(c.Account) {
+		p.add("account", c.Account, "a 12-digit AWS account ID")
+	}
+	if c.Region != "" && !reRegion.MatchString(c.Region) {
+		p.add("region", c.Region, "an AWS region name such as us-east-1")
+	}
+
+	n := c.Network
+	switch {
+	case n.MaxAZs < 2 || n.MaxAZs > 6:
+		p.add("maxAzs", n.MaxAZs, "2 to 6 (the service and a Multi-AZ database need at least 2)")
+	case n.MaxAZs > 2 && c.Account == "":
+		p.add("maxAzs", n.MaxAZs, "2 for environment-agnostic stacks; set account and region to span more AZs")
+	}
+	if n.NATGateways < 1 || n.NATGateways > n.MaxAZs {
+		p.add("natGateways", n.NATGateways, fmt.Sprintf("1 to maxAzs (%d): tasks in private subnets need egress to pull images and reach AWS APIs", n.MaxAZs))
+	}
+	p.retention("flowLogRetentionDays", n.FlowLogRetentionDays)
+
+	d := c.Database
+	if !reEngine.MatchString(d.EngineVersion) {
+		p.add("dbEngineVersion", d.EngineVersion, "a full PostgreSQL minor version of major 14 to 18, such as 17.9 or 16.13 (a major alone is deprecated for new instances)")
+	}
+	if m := reInstance.FindStringSubmatch(d.InstanceClass); m == nil || !slices.Contains(instanceFamily, m[1]) {
+		p.add("dbInstanceClass", d.InstanceClass, "an RDS for PostgreSQL class such as t4g.micro, t4g.medium, m7g.large or r7g.xlarge (families: "+strings.Join(instanceFamily, ", ")+")")
+	} else if !strings.HasPrefix(m[1], "t") && slices.Contains([]string{"micro", "small", "medium"}, m[2]) {
+		p.add("dbInstanceClass", d.InstanceClass, "micro, small and medium sizes only in the burstable t3 and t4g families")
+	}
+	if d.AllocatedStorageGiB < 20 || d.AllocatedStorageGiB > 65536 {
+		p.add("dbAllocatedStorage", d.AllocatedStorageGiB, "20 to 65536 GiB (gp3)")
+	}
+	if d.MaxAllocatedStorageGiB != 0 && (d.MaxAllocatedStorageGiB*10 < d.AllocatedStorageGiB*11 || d.MaxAllocatedStorageGiB > 65536) {
+		p.add("dbMaxAllocatedStorage", d.MaxAllocatedStorageGiB, fmt.Sprintf("0 (no storage autoscaling) or at least 10%% above dbAllocatedStorage (%d) and at most 65536", d.AllocatedStorageGiB))
+	}
+	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
+		p.add("dbBackupRetentionDays", d.BackupRetentionDays, "1 to 35 days (automated backups cannot be turned off here)")
+	}
+	if !reDBName.MatchString(d.Name) || slices.Contains([]string{"postgres", "template0", "template1", "rdsadmin"}, strings.ToLower(d.Name)) {
+		p.add("dbName", d.Name, "a letter followed by up to 62 letters, digits or underscores, not postgres, template0, template1 or rdsadmin")
+	}
+	p.retention("dbLogRetentionDays", d.LogRetentionDays)
+
+	s := c.Service
+	p.ecsName("clusterName", s.ClusterName)
+	p.ecsName("taskFamily", s.TaskFamily)
+	p.ecsName("containerName", s.ContainerName)
+	if s.Image != "" && (len(s.Image) > 255+72 || !reImageRef.MatchString(s.Image)) {
+		p.add("image", s.Image, "an image reference [registry[:port]/]repository[:tag][@sha256:digest] with a lower-case repository, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2 or nginx:1.27; or empty to build sampleapi/")
+	}
+	if s.CPUArchitecture != ArchX86 && s.CPUArchitecture != ArchARM {
+		p.add("cpuArchitecture", s.CPUArchitecture, ArchX86+" or "+ArchARM)
+	}
+	if mems, ok := fargateMemory[s.CPU]; !ok {
+		p.add("cpu", s.CPU, "one of 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units")
+	} else if !slices.Contains(mems, s.MemoryMiB) {
+		p.add("memory", s.MemoryMiB, fmt.Sprintf("with cpu %d, one of %s MiB", s.CPU, joinInts(mems)))
+	}
+	p.port("containerPort", s.ContainerPort)
+	if len(s.HealthCheckPath) > 1024 || !reHealthPath.MatchString(s.HealthCheckPath) {
+		p.add("healthCheckPath", s.HealthCheckPath, "a path starting with / of at most 1024 URL characters")
+	}
+	for _, name := range sortedKeys(s.Environment) {
+		switch {
+		case !reEnvName.MatchString(name):
+			p.add("environment", name, "variable names of letters, digits and underscores, not starting with a digit")
+		case slices.Contains(reservedEnvironment, name):
+			p.add("environment", name, "a name other than "+strings.Join(reservedEnvironment, ", ")+" (the stack sets those)")
+		case strings.HasPrefix(name, "AWS_") || strings.HasPrefix(name, "ECS_"):
+			p.add("environment", name, "a name not starting with AWS_ or ECS_ (reserved by ECS and the AWS SDKs)")
+		}
+	}
+	if s.DesiredCount < 2 || s.DesiredCount > 500 {
+		p.add("desiredCount", s.DesiredCount, "2 to 500 (at least 2 tasks keep the service up when one AZ or task fails)")
+	}
+	if s.MinCapacity < 2 || s.MinCapacity > 500 {
+		p.add("minCapacity", s.MinCapacity, "2 to 500")
+	}
+	if s.MaxCapacity < 2 || s.MaxCapacity > 500 {
+		p.add("maxCapacity", s.MaxCapacity, "2 to 500")
+	}
+	if s.MinCapacity > s.MaxCapacity {
+		p.add("minCapacity", s.MinCapacity, fmt.Sprintf("at most maxCapacity (%d)", s.MaxCapacity))
+	}
+	if s.DesiredCount < s.MinCapacity || s.DesiredCount > s.MaxCapacity {
+		p.add("desiredCount", s.DesiredCount, fmt.Sprintf("between minCapacity (%d) and maxCapacity (%d)", s.MinCapacity, s.MaxCapacity))
+	}
+	if s.CPUTargetPercent < 10 || s.CPUTargetPercent > 90 {
+		p.add("cpuTargetPercent", s.CPUTargetPercent, "10 to 90")
+	}
+	if s.RequestsPerTarget < 1 || s.RequestsPerTarget > 1000000 {
+		p.add("requestsPerTarget", s.RequestsPerTarget, "1 to 1000000 requests per task per minute")
+	}
+	p.retention("logRetentionDays", s.LogRetentionDays)
+
+	a := c.API
+	if len(a.Routes) == 0 {
+		p.add("routes", "", `at least one route such as "ANY /{proxy+}"`)
+	}
+	seen := map[string]bool{}
+	for _, r := range a.Routes {
+		if msg := checkRoute(r); msg != "" {
+			p.add("routes", r.String(), msg)
+		} else if seen[r.String()] {
+			p.add("routes", r.String(), "each route once")
+		}
+		seen[r.String()] = true
+	}
+	if !reStage.MatchString(a.StageName) {
+		p.add("stageName", a.StageName, "1 to 128 letters, digits, hyphens or underscores (a named stage; $default is not used)")
+	}
+	if a.ThrottleRateLimit < 1 || a.ThrottleRateLimit > 10000 {
+		p.add("throttleRateLimit", a.ThrottleRateLimit, "1 to 10000 requests per second (the default account quota)")
+	}
+	if a.ThrottleBurstLimit < 1 || a.ThrottleBurstLimit > 5000 {
+		p.add("throttleBurstLimit", a.ThrottleBurstLimit, "1 to 5000 requests (the default account quota)")
+	}
+	p.retention("accessLogRetentionDays", a.AccessLogRetentionDays)
+
+	return p
+}
+
+// checkRoute returns what is wrong with a route, or "".
+func checkRoute(r Route) string {
+	if !slices.Contains(routeMethods, r.Method) {
+		return `"METHOD /path" with METHOD one of ` + strings.Join(routeMethods, ", ")
+	}
+	if r.Path == "/" {
+		return ""
+	}
+	if !strings.HasPrefix(r.Path, "/") || strings.HasSuffix(r.Path, "/") || strings.Contains(r.Path, " ") {
+		return `"METHOD /path" with a path that starts with / and has no trailing / or spaces`
+	}
+	params := map[string]bool{}
+	segments := strings.Split(r.Path[1:], "/")
+	for i, seg := range segments {
+		if m := rePathParam.FindStringSubmatch(seg); m != nil {
+			if m[2] == "+" && i != len(segments)-1 {
+				return "a greedy parameter such as {proxy+} only as the last path segment"
+			}
+			if params[m[1]] {
+				return "each path parameter name once"
+			}
+			params[m[1]] = true
+			continue
+		}
+		if seg == "" || !rePathLiteral.MatchString(seg) {
+			return "path segments that are literals (letters, digits, . _ ~ - and the like) or whole parameters such as {id} or {proxy+}"
+		}
+	}
+	return ""
+}
+
+type problems []string
+
+func (p *problems) add(key string, value any, allowed string) {
+	*p = append(*p, fmt.Sprintf("%s%s: %s is not allowed; allowed: %s", Prefix, key, quote(value), allowed))
+}
+
+func (p *problems) retention(key string, days int) {
+	if !slices.Contains(retentionDays, days) {
+		p.add(key, days, "one of "+joinInts(retentionDays)+" days (CloudWatch Logs retention values)")
+	}
+}
+
+func (p *problems) port(key string, port int) {
+	if port < 1 || port > 65535 {
+		p.add(key, port, "1 to 65535")
+	}
+}
+
+func (p *problems) ecsName(key, name string) {
+	if !reECSName.MatchString(name) {
+		p.add(key, name, "1 to 255 letters, digits, hyphens or underscores")
+	}
+}
+
+func quote(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,121 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	rds "github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	appconstructs "github.com/example/fargate-api/constructs"
+)
+
+// DatabasePort is PostgreSQL's port. cdk-nag's advice to move off the
+// default port is declined below: the security group admits only the tasks.
+const DatabasePort = 5432
+
+// MasterUsername is the administrative user RDS creates with the instance.
+const MasterUsername = "app_admin"
+
+// DatabaseProps configures the Database stack.
+type DatabaseProps struct {
+	awscdk.StackProps
+	VPC ec2.IVpc
+	// EngineVersion is a full PostgreSQL minor version such as "17.9".
+	EngineVersion string
+	// InstanceClass is e.g. "t4g.micro" (no "db." prefix).
+	InstanceClass          string
+	AllocatedStorageGiB    int
+	MaxAllocatedStorageGiB int // 0 turns storage autoscaling off
+	BackupRetentionDays    int
+	DatabaseName           string
+	MultiAZ                bool
+	// Protected turns on deletion protection and a final snapshot when the
+	// instance is removed. Off (dev), the database is destroyed with its stack.
+	Protected        bool
+	LogRetentionDays int
+}
+
+// Database is RDS for PostgreSQL in the isolated subnets, with its generated
+// credentials in Secrets Manager.
+type Database struct {
+	awscdk.Stack
+	Instance rds.IDatabaseInstance
+	// Secret holds username, password, host, port and dbname as JSON.
+	Secret       awssecretsmanager.ISecret
+	DatabaseName string
+}
+
+// Construct IDs of the stateful resources. Renaming one replaces the
+// database (and loses its data) on the next deploy; app_test.go pins the
+// logical IDs they produce.
+const (
+	databaseID = "Database"
+)
+
+// NewDatabase creates the Database stack.
+func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Database {
+	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
+
+	removal := awscdk.RemovalPolicy_DESTROY
+	if p.Protected {
+		removal = awscdk.RemovalPolicy_SNAPSHOT
+	}
+	var maxStorage *float64
+	if p.MaxAllocatedStorageGiB > 0 {
+		maxStorage = jsii.Number(p.MaxAllocatedStorageGiB)
+	}
+	major := p.EngineVersion[:2] // config guarantees "NN.N"
+	db := rds.NewDatabaseInstance(stack, jsii.String(databaseID), &rds.DatabaseInstanceProps{
+		Engine: rds.DatabaseInstanceEngine_Postgres(&rds.PostgresInstanceEngineProps{
+			Version: rds.PostgresEngineVersion_Of(jsii.String(p.EngineVersion), jsii.String(major), nil),
+		}),
+		// The template pins a minor version, so automatic minor upgrades would
+		// make the next deploy try to move the instance back; upgrade by
+		// changing app:dbEngineVersion instead.
+		AutoMinorVersionUpgrade: jsii.Bool(false),
+		InstanceType:            ec2.NewInstanceType(jsii.String(p.InstanceClass)),
+		Vpc:                     p.VPC,
+		VpcSubnets:              &ec2.SubnetSelection{SubnetType: ec2.SubnetType_PRIVATE_ISOLATED},
+		Port:                    jsii.Number(DatabasePort),
+		Credentials:             rds.Credentials_FromGeneratedSecret(jsii.String(MasterUsername), nil),
+		DatabaseName:            jsii.String(p.DatabaseName),
+		StorageType:             rds.StorageType_GP3,
+		AllocatedStorage:        jsii.Number(p.AllocatedStorageGiB),
+		MaxAllocatedStorage:     maxStorage,
+		StorageEncrypted:        jsii.Bool(true),
+		MultiAz:                 jsii.Bool(p.MultiAZ),
+		PubliclyAccessible:      jsii.Bool(false),
+		IamAuthentication:       jsii.Bool(true),
+		BackupRetention:         awscdk.Duration_Days(jsii.Number(p.BackupRetentionDays)),
+		DeleteAutomatedBackups:  jsii.Bool(!p.Protected),
+		CopyTagsToSnapshot:      jsii.Bool(true),
+		CloudwatchLogsExports:   jsii.Strings("postgresql", "upgrade"),
+		CloudwatchLogsRetention: appconstructs.Retention(p.LogRetentionDays),
+		DeletionProtection:      jsii.Bool(p.Protected),
+		RemovalPolicy:           removal,
+	})
+
+	appconstructs.Suppress(db,
+		appconstructs.Suppression{
+			Rule:   "AwsSolutions-RDS11",
+			Reason: "a non-default port adds no protection here: the instance sits in isolated subnets and its security group admits only the service's tasks",
+		},
+		appconstructs.Suppression{
+			Rule:   "AwsSolutions-SMG4",
+			Reason: "tasks receive the password as an ECS secret at start; rotating it under running tasks would break their new connections until a redeploy, so rotation is left for an explicit, coordinated procedure",
+		},
+	)
+	if !p.Protected {
+		appconstructs.Suppress(db,
+			appconstructs.Suppression{Rule: "AwsSolutions-RDS3", Reason: "dev profile: a single-AZ instance halves the cost; prod turns Multi-AZ on (app:dbMultiAz)"},
+			appconstructs.Suppression{Rule: "AwsSolutions-RDS10", Reason: "dev profile: the database is disposable and must be destroyable with its stack; prod turns deletion protection on"},
+		)
+	} else if !p.MultiAZ {
+		appconstructs.Suppress(db, appconstructs.Suppression{Rule: "AwsSolutions-RDS3", Reason: "Multi-AZ turned off explicitly with app:dbMultiAz=false"})
+	}
+	suppressCDKHandlers(stack, "sets the retention of the log groups RDS creates for exported logs")
+
+	return &Database{Stack: stack, Instance: db, Secret: db.Secret(), DatabaseName: p.DatabaseName}
+}

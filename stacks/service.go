@@ -1,0 +1,189 @@
+package stacks
+
+import (
+	"regexp"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
+	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	rds "github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	appconstructs "github.com/example/fargate-api/constructs"
+)
+
+// ListenerPort is the ALB listener's port. The ALB is internal and reached
+// only through the API Gateway VPC link, which terminates TLS for clients.
+const ListenerPort = 80
+
+// ServiceProps configures the Service stack.
+type ServiceProps struct {
+	awscdk.StackProps
+	VPC ec2.IVpc
+	// Database and DatabaseSecret are what the tasks connect to.
+	Database       rds.IDatabaseInstance
+	DatabaseSecret awssecretsmanager.ISecret
+	DatabaseName   string
+
+	ClusterName   string
+	TaskFamily    string
+	ContainerName string
+	// Image is a registry reference. Empty builds SampleImageDir as a
+	// container image asset at deploy time.
+	Image          string
+	SampleImageDir string
+	ARM64          bool
+	CPU            int
+	MemoryMiB      int
+	ContainerPort  int
+	// HealthCheckPath is what the ALB requests to decide a task is healthy.
+	HealthCheckPath string
+	// Environment is extra plain variables on top of the database settings.
+	Environment            map[string]string
+	ReadonlyRootFilesystem bool
+	DesiredCount           int
+	MinCapacity            int
+	MaxCapacity            int
+	CPUTargetPercent       int
+	RequestsPerTarget      int
+	LogRetentionDays       int
+	// ALBAccessLogs stores ALB access logs in a new S3 bucket. It needs a
+	// concrete region (StackProps.Env).
+	ALBAccessLogs bool
+}
+
+// Service is the ECS cluster and the load-balanced Fargate service.
+type Service struct {
+	awscdk.Stack
+	Cluster      ecs.ICluster
+	Listener     elbv2.IApplicationListener
+	LoadBalancer elbv2.IApplicationLoadBalancer
+	Service      ecs.FargateService
+}
+
+// NewService creates the Service stack.
+func NewService(scope constructs.Construct, id string, p ServiceProps) *Service {
+	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
+
+	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), &ecs.ClusterProps{
+		Vpc:                 p.VPC,
+		ClusterName:         jsii.String(p.ClusterName),
+		ContainerInsightsV2: ecs.ContainerInsights_ENABLED,
+	})
+
+	env := map[string]string{
+		"PORT":       strconv.Itoa(p.ContainerPort),
+		"DB_NAME":    p.DatabaseName,
+		"DB_SSLMODE": "require", // RDS for PostgreSQL 15+ refuses unencrypted connections
+	}
+	for k, v := range p.Environment {
+		env[k] = v
+	}
+	env["DB_HOST"] = *p.Database.DbInstanceEndpointAddress()
+	env["DB_PORT"] = *p.Database.DbInstanceEndpointPort()
+
+	var accessLogs awss3.IBucket
+	if p.ALBAccessLogs {
+		accessLogs = newAccessLogBucket(stack)
+	}
+
+	svc := appconstructs.NewLoadBalancedService(stack, "Web", appconstructs.LoadBalancedServiceProps{
+		Cluster:         cluster,
+		Image:           containerImage(stack, p),
+		Family:          p.TaskFamily,
+		ContainerName:   p.ContainerName,
+		ARM64:           p.ARM64,
+		CPU:             p.CPU,
+		MemoryMiB:       p.MemoryMiB,
+		Port:            p.ContainerPort,
+		HealthCheckPath: p.HealthCheckPath,
+		Environment:     env,
+		Secrets: map[string]ecs.Secret{
+			"DB_USERNAME": ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("username")),
+			"DB_PASSWORD": ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("password")),
+		},
+		ReadonlyRootFilesystem: p.ReadonlyRootFilesystem,
+		DesiredCount:           p.DesiredCount,
+		MinCapacity:            p.MinCapacity,
+		MaxCapacity:            p.MaxCapacity,
+		CPUTargetPercent:       p.CPUTargetPercent,
+		RequestsPerTarget:      p.RequestsPerTarget,
+		LogRetentionDays:       p.LogRetentionDays,
+		AccessLogBucket:        accessLogs,
+	})
+
+	// The rule lands on the database's security group but is created here,
+	// in the dependent stack, so the database stack never references this one.
+	svc.Service.Service().Connections().AllowToDefaultPort(p.Database, jsii.String("ECS tasks to PostgreSQL"))
+
+	return &Service{
+		Stack:        stack,
+		Cluster:      cluster,
+		Listener:     svc.Listener,
+		LoadBalancer: svc.LoadBalancer,
+		Service:      svc.Service.Service(),
+	}
+}
+
+// ecrImage matches a private ECR reference: account, region, repository,
+// then an optional tag and/or digest.
+var ecrImage = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)(?::([^@]+))?(?:@(.+))?$`)
+
+// containerImage picks how the task gets its image. ECR references go
+// through the repository so the execution role is granted pull access to
+// exactly that repository; other registries are pulled anonymously.
+func containerImage(stack awscdk.Stack, p ServiceProps) ecs.ContainerImage {
+	if p.Image == "" {
+		platform := awsecrassets.Platform_LINUX_AMD64()
+		if p.ARM64 {
+			platform = awsecrassets.Platform_LINUX_ARM64()
+		}
+		return ecs.ContainerImage_FromAsset(jsii.String(p.SampleImageDir), &ecs.AssetImageProps{Platform: platform})
+	}
+	m := ecrImage.FindStringSubmatch(p.Image)
+	if m == nil {
+		return ecs.ContainerImage_FromRegistry(jsii.String(p.Image), nil)
+	}
+	account, region, repo, tag, digest := m[1], m[2], m[3], m[4], m[5]
+	arn := "arn:" + *awscdk.Aws_PARTITION() + ":ecr:" + region + ":" + account + ":repository/" + repo
+	repository := awsecr.Repository_FromRepositoryAttributes(stack, jsii.String("ImageRepository"), &awsecr.RepositoryAttributes{
+		RepositoryArn:  jsii.String(arn),
+		RepositoryName: jsii.String(repo),
+	})
+	ref := tag
+	if digest != "" {
+		ref = digest
+	}
+	if ref == "" {
+		ref = "latest"
+	}
+	return ecs.ContainerImage_FromEcrRepository(repository, jsii.String(ref))
+}
+
+func newAccessLogBucket(stack awscdk.Stack) awss3.IBucket {
+	bucket := awss3.NewBucket(stack, jsii.String("AlbAccessLogs"), &awss3.BucketProps{
+		// ALB log delivery supports only SSE-S3.
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		Versioned:         jsii.Bool(false),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(90)),
+		}},
+		// Kept on stack deletion: a non-empty bucket would fail the delete,
+		// and the lifecycle rule empties it within 90 days anyway.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	appconstructs.Suppress(bucket, appconstructs.Suppression{
+		Rule:   "AwsSolutions-S1",
+		Reason: "this bucket is itself the access-log destination of the ALB; logging access to it would need yet another log bucket",
+	})
+	return bucket
+}
