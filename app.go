@@ -103,6 +103,7 @@ func build(app awscdk.App, cfg config.Config) deployment {
 		Database:               db.Instance,
 		DatabaseSecret:         db.Secret,
 		DatabaseName:           db.DatabaseName,
+		DatabasePort:           db.Port,
 		ClusterName:            s.ClusterName,
 		TaskFamily:             s.TaskFamily,
 		ContainerName:          s.ContainerName,

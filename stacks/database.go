@@ -45,6 +45,9 @@ type Database struct {
 	// Secret holds username, password, host, port and dbname as JSON.
 	Secret       awssecretsmanager.ISecret
 	DatabaseName string
+	// Port is the port PostgreSQL listens on. It is a plain number rather
+	// than the instance's endpoint attribute so dependents need no export.
+	Port int
 }
 
 // Construct IDs of the stateful resources. Renaming one replaces the
@@ -117,5 +120,5 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 	}
 	suppressCDKHandlers(stack, "sets the retention of the log groups RDS creates for exported logs")
 
-	return &Database{Stack: stack, Instance: db, Secret: db.Secret(), DatabaseName: p.DatabaseName}
+	return &Database{Stack: stack, Instance: db, Secret: db.Secret(), DatabaseName: p.DatabaseName, Port: DatabasePort}
 }

@@ -31,6 +31,7 @@ type ServiceProps struct {
 	Database       rds.IDatabaseInstance
 	DatabaseSecret awssecretsmanager.ISecret
 	DatabaseName   string
+	DatabasePort   int
 
 	ClusterName   string
 	TaskFamily    string
@@ -87,7 +88,7 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		env[k] = v
 	}
 	env["DB_HOST"] = *p.Database.DbInstanceEndpointAddress()
-	env["DB_PORT"] = *p.Database.DbInstanceEndpointPort()
+	env["DB_PORT"] = strconv.Itoa(p.DatabasePort)
 
 	var accessLogs awss3.IBucket
 	if p.ALBAccessLogs {
@@ -121,7 +122,14 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 
 	// The rule lands on the database's security group but is created here,
 	// in the dependent stack, so the database stack never references this one.
-	svc.Service.Service().Connections().AllowToDefaultPort(p.Database, jsii.String("ECS tasks to PostgreSQL"))
+	tasks := svc.Service.Service().Connections()
+	tasks.AllowTo(p.Database, ec2.Port_Tcp(jsii.Number(p.DatabasePort)), jsii.String("ECS tasks to PostgreSQL"))
+	// AllowTo also asks for a matching egress rule, which the tasks' group
+	// does not need: it keeps open egress for registries and AWS APIs.
+	for _, sg := range *tasks.SecurityGroups() {
+		awscdk.Annotations_Of(sg).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"),
+			jsii.String("tasks keep open egress (image registries, Secrets Manager, CloudWatch Logs); only ingress is restricted"))
+	}
 
 	return &Service{
 		Stack:        stack,

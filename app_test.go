@@ -1,0 +1,658 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/fargate-api/config"
+)
+
+// fixture is the whole app, synthesized once per test binary: the default
+// dev deployment, the prod profile, and a "Custom" dev deployment that sets
+// the options the defaults leave off (registry image, ARM64, explicit
+// routes, a v1 stage, a pinned environment).
+type fixture struct {
+	dev, prod, custom deployment
+	cfg               map[string]config.Config
+	templates         map[string]map[string]any // stack name → template JSON
+	stacks            []awscdk.Stack
+}
+
+var customContext = map[string]any{
+	"app:name":            "Custom",
+	"app:image":           "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:1.2.3",
+	"app:cpuArchitecture": "ARM64",
+	"app:cpu":             "1024",
+	"app:memory":          "2048",
+	"app:routes":          "POST /users,GET /users/{id},GET /products",
+	"app:stageName":       "v1",
+	"app:environment":     "LOG_LEVEL=debug",
+	"app:account":         "123456789012",
+	"app:region":          "eu-west-1",
+}
+
+var synthesize = sync.OnceValues(func() (*fixture, error) {
+	flags, err := cdkJSONContext()
+	if err != nil {
+		return nil, err
+	}
+	// What `cdk synth` would otherwise look up with credentials and cache in
+	// cdk.context.json.
+	flags["availability-zones:account=123456789012:region=eu-west-1"] = []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+	app := awscdk.NewApp(&awscdk.AppProps{
+		Context: &flags,
+		// The strict CloudFormation validator runs in CI on `cdk synth`; here it
+		// would only add seconds to every test run.
+		BuiltinCloudFormationValidation: jsii.Bool(false),
+	})
+	addChecks(app)
+
+	f := &fixture{cfg: map[string]config.Config{}, templates: map[string]map[string]any{}}
+	for _, v := range []struct {
+		name string
+		ctx  map[string]any
+		into *deployment
+	}{
+		{"dev", nil, &f.dev},
+		{"prod", map[string]any{"app:profile": "prod"}, &f.prod},
+		{"custom", customContext, &f.custom},
+	} {
+		ctx := map[string]any{}
+		for k, val := range flags {
+			ctx[k] = val
+		}
+		for k, val := range v.ctx {
+			ctx[k] = val
+		}
+		cfg, err := config.Load(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load %s config: %w", v.name, err)
+		}
+		f.cfg[v.name] = cfg
+		*v.into = build(app, cfg)
+		f.stacks = append(f.stacks, v.into.Network.Stack, v.into.Database.Stack, v.into.Service.Stack, v.into.API.Stack)
+	}
+
+	assembly := app.Synth(nil)
+	for _, s := range f.stacks {
+		raw, err := os.ReadFile(*assembly.GetStackArtifact(s.ArtifactId()).TemplateFullPath())
+		if err != nil {
+			return nil, err
+		}
+		var tpl map[string]any
+		if err := json.Unmarshal(raw, &tpl); err != nil {
+			return nil, err
+		}
+		f.templates[*s.StackName()] = tpl
+	}
+	return f, nil
+})
+
+// cdkJSONContext returns cdk.json's context, feature flags included, so the
+// test app behaves like `cdk synth`.
+func cdkJSONContext() (map[string]any, error) {
+	raw, err := os.ReadFile("cdk.json")
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("parse cdk.json: %w", err)
+	}
+	return doc.Context, nil
+}
+
+func app(t *testing.T) *fixture {
+	t.Helper()
+	f, err := synthesize()
+	if err != nil {
+		t.Fatalf("synthesize app: %v", err)
+	}
+	return f
+}
+
+// assert runs a CDK assertion, which panics on failure, and reports the
+// failure through t instead of ending the test binary.
+func assert(t *testing.T, fn func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%v", r)
+		}
+	}()
+	fn()
+}
+
+// hasResource asserts that stack has a resource of type whose properties
+// match props (object-like, recursively).
+func hasResource(t *testing.T, s awscdk.Stack, typ string, props any) {
+	t.Helper()
+	assert(t, func() {
+		assertions.Template_FromStack(s, nil).HasResourceProperties(jsii.String(typ), props)
+	})
+}
+
+// resources returns the properties of every resource of typ in the template
+// of stack, keyed by logical ID.
+func (f *fixture) resources(s awscdk.Stack, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range f.templates[*s.StackName()]["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] == typ {
+			props, _ := res["Properties"].(map[string]any)
+			out[id] = props
+		}
+	}
+	return out
+}
+
+func (f *fixture) only(t *testing.T, s awscdk.Stack, typ string) map[string]any {
+	t.Helper()
+	rs := f.resources(s, typ)
+	if len(rs) != 1 {
+		t.Fatalf("%s: %d resources of type %s, want 1", *s.StackName(), len(rs), typ)
+	}
+	for _, props := range rs {
+		return props
+	}
+	return nil
+}
+
+// obj builds an object-like matcher from key/value pairs: the object must
+// have these keys with matching values and may have others. CDK matches
+// nested plain maps exactly, so every level uses obj.
+func obj(kv ...any) assertions.Matcher {
+	m := map[string]any{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return assertions.Match_ObjectLike(&m)
+}
+
+// stackOutput matches a cross-stack reference to an output whose name
+// matches pattern. cdk.json's "@aws-cdk/core:defaultCrossStackReferences":
+// "weak" renders these as Fn::GetStackOutput rather than exports, so a
+// producing stack can change without export locks.
+func stackOutput(pattern string) assertions.Matcher {
+	return obj("Fn::GetStackOutput", obj("OutputName", assertions.Match_StringLikeRegexp(jsii.String(pattern))))
+}
+
+func like(v map[string]any) assertions.Matcher { return assertions.Match_ObjectLike(&v) }
+func arrayWith(v ...any) assertions.Matcher    { return assertions.Match_ArrayWith(&v) }
+
+func TestStacks(t *testing.T) {
+	f := app(t)
+	for _, name := range []string{"dev", "prod", "custom"} {
+		cfg := f.cfg[name]
+		for _, part := range []string{"Network", "Database", "Service", "Api"} {
+			if _, ok := f.templates[cfg.StackName(part)]; !ok {
+				t.Errorf("%s: no template for stack %s", name, cfg.StackName(part))
+			}
+		}
+	}
+	if got := len(f.templates); got != 12 {
+		t.Errorf("synthesized %d templates, want 12 (4 stacks × 3 deployments)", got)
+	}
+}
+
+func TestNetwork(t *testing.T) {
+	f := app(t)
+	dev, prod := f.dev.Network.Stack, f.prod.Network.Stack
+	tests := []struct {
+		name  string
+		check func(t *testing.T)
+	}{
+		{"VPC spans 2 AZs with public, private and isolated subnets", func(t *testing.T) {
+			if got := len(f.resources(dev, "AWS::EC2::Subnet")); got != 6 {
+				t.Errorf("subnets = %d, want 6", got)
+			}
+			for _, tier := range []string{"Public", "Private", "Isolated"} {
+				hasResource(t, dev, "AWS::EC2::Subnet", obj("Tags", arrayWith(obj("Key", "aws-cdk:subnet-name", "Value", tier))))
+			}
+		}},
+		{"dev uses a single NAT gateway", func(t *testing.T) {
+			if got := len(f.resources(dev, "AWS::EC2::NatGateway")); got != 1 {
+				t.Errorf("NAT gateways = %d, want 1", got)
+			}
+		}},
+		{"prod uses one NAT gateway per AZ", func(t *testing.T) {
+			if got := len(f.resources(prod, "AWS::EC2::NatGateway")); got != 2 {
+				t.Errorf("NAT gateways = %d, want 2", got)
+			}
+		}},
+		{"custom environment spans 2 of 3 looked-up AZs", func(t *testing.T) {
+			hasResource(t, f.custom.Network.Stack, "AWS::EC2::Subnet", obj("AvailabilityZone", "eu-west-1b"))
+		}},
+		{"all VPC traffic is flow-logged to CloudWatch", func(t *testing.T) {
+			hasResource(t, dev, "AWS::EC2::FlowLog", obj("TrafficType", "ALL", "LogDestinationType", "cloud-watch-logs"))
+			hasResource(t, dev, "AWS::Logs::LogGroup", obj("RetentionInDays", 14))
+			hasResource(t, prod, "AWS::Logs::LogGroup", obj("RetentionInDays", 90))
+		}},
+		{"default security group is stripped of its rules", func(t *testing.T) {
+			if len(f.resources(dev, "Custom::VpcRestrictDefaultSG")) != 1 {
+				t.Error("no Custom::VpcRestrictDefaultSG resource")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, tt.check)
+	}
+}
+
+func TestDatabase(t *testing.T) {
+	f := app(t)
+	dev, prod := f.dev.Database.Stack, f.prod.Database.Stack
+	tests := []struct {
+		name  string
+		stack awscdk.Stack
+		props assertions.Matcher
+	}{
+		{"PostgreSQL on a full minor version", dev, obj("Engine", "postgres", "EngineVersion", "17.9")},
+		{"storage is encrypted gp3", dev, obj("StorageEncrypted", true, "StorageType", "gp3", "AllocatedStorage", "20", "MaxAllocatedStorage", 50)},
+		{"not publicly accessible", dev, obj("PubliclyAccessible", false)},
+		{"logs exported to CloudWatch", dev, obj("EnableCloudwatchLogsExports", []any{"postgresql", "upgrade"})},
+		{"dev keeps backups 1 day", dev, obj("BackupRetentionPeriod", 1)},
+		{"dev is single-AZ and deletable", dev, obj("MultiAZ", false, "DeletionProtection", false, "DBInstanceClass", "db.t4g.micro")},
+		{"prod keeps backups 14 days", prod, obj("BackupRetentionPeriod", 14)},
+		{"prod is Multi-AZ with deletion protection", prod, obj("MultiAZ", true, "DeletionProtection", true, "DBInstanceClass", "db.t4g.medium")},
+		{"credentials come from Secrets Manager", dev, obj("MasterUsername", assertions.Match_AnyValue(), "MasterUserPassword", obj("Fn::Join", assertions.Match_AnyValue()))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { hasResource(t, tt.stack, "AWS::RDS::DBInstance", tt.props) })
+	}
+
+	t.Run("password is generated, never in the template", func(t *testing.T) {
+		hasResource(t, dev, "AWS::SecretsManager::Secret", obj("GenerateSecretString", obj(
+			"SecretStringTemplate", `{"username":"app_admin"}`, "GenerateStringKey", "password")))
+	})
+	t.Run("subnet group uses only isolated subnets", func(t *testing.T) {
+		sg := f.only(t, dev, "AWS::RDS::DBSubnetGroup")
+		raw, _ := json.Marshal(sg["SubnetIds"])
+		if strings.Count(string(raw), "Isolated") != 2 || strings.Contains(string(raw), "Private") {
+			t.Errorf("SubnetIds = %s, want the two isolated subnets", raw)
+		}
+	})
+	t.Run("removal: dev deletes, prod snapshots", func(t *testing.T) {
+		assert(t, func() {
+			assertions.Template_FromStack(dev, nil).HasResource(jsii.String("AWS::RDS::DBInstance"), obj("DeletionPolicy", "Delete"))
+			assertions.Template_FromStack(prod, nil).HasResource(jsii.String("AWS::RDS::DBInstance"), obj("DeletionPolicy", "Snapshot", "UpdateReplacePolicy", "Snapshot"))
+		})
+	})
+	t.Run("prod database stack has termination protection", func(t *testing.T) {
+		if !*prod.TerminationProtection() || *dev.TerminationProtection() {
+			t.Errorf("termination protection: prod %v, dev %v; want true, false", *prod.TerminationProtection(), *dev.TerminationProtection())
+		}
+	})
+}
+
+// TestStatefulLogicalIDs pins the logical IDs of the database and its
+// secret. A change here means the next deploy replaces them: data loss.
+func TestStatefulLogicalIDs(t *testing.T) {
+	f := app(t)
+	want := map[string]string{
+		"AWS::RDS::DBInstance":                        "DatabaseB269D8BB",
+		"AWS::SecretsManager::Secret":                 "FargateApidevDatabaseSecret4F46A4D63fdaad7efa858a3daf9490cf0a702aeb",
+		"AWS::SecretsManager::SecretTargetAttachment": "DatabaseSecretAttachmentE5D1B020",
+		"AWS::RDS::DBSubnetGroup":                     "DatabaseSubnetGroup7D60F180",
+	}
+	for typ, id := range want {
+		t.Run(typ, func(t *testing.T) {
+			got := f.resources(f.dev.Database.Stack, typ)
+			if _, ok := got[id]; !ok || len(got) != 1 {
+				t.Errorf("logical IDs of %s = %v, want exactly [%s]", typ, keys(got), id)
+			}
+		})
+	}
+}
+
+func TestService(t *testing.T) {
+	f := app(t)
+	dev, prod, custom := f.dev.Service.Stack, f.prod.Service.Stack, f.custom.Service.Stack
+	tests := []struct {
+		name  string
+		stack awscdk.Stack
+		typ   string
+		props assertions.Matcher
+	}{
+		{"cluster is named and has Container Insights", dev, "AWS::ECS::Cluster", obj(
+			"ClusterName", "FargateApi-dev",
+			"ClusterSettings", []any{map[string]any{"Name": "containerInsights", "Value": "enabled"}})},
+		{"ALB is internal", dev, "AWS::ElasticLoadBalancingV2::LoadBalancer", obj("Scheme", "internal", "Type", "application")},
+		{"ALB drops invalid headers", dev, "AWS::ElasticLoadBalancingV2::LoadBalancer", obj(
+			"LoadBalancerAttributes", arrayWith(obj("Key", "routing.http.drop_invalid_header_fields.enabled", "Value", "true")))},
+		{"listener on port 80", dev, "AWS::ElasticLoadBalancingV2::Listener", obj("Port", 80, "Protocol", "HTTP")},
+		{"target group health check and 30 s deregistration", dev, "AWS::ElasticLoadBalancingV2::TargetGroup", obj(
+			"HealthCheckPath", "/healthz", "TargetType", "ip",
+			"TargetGroupAttributes", arrayWith(obj("Key", "deregistration_delay.timeout_seconds", "Value", "30")))},
+		{"tasks run in private subnets without public IPs", dev, "AWS::ECS::Service", obj(
+			"LaunchType", "FARGATE",
+			"NetworkConfiguration", obj("AwsvpcConfiguration", obj(
+				"AssignPublicIp", "DISABLED",
+				"Subnets", arrayWith(stackOutput("PrivateSubnet1"))))),
+		},
+		{"two tasks with circuit breaker and rollback", dev, "AWS::ECS::Service", obj(
+			"DesiredCount", 2,
+			"DeploymentConfiguration", obj(
+				"DeploymentCircuitBreaker", obj("Enable", true, "Rollback", true),
+				"MinimumHealthyPercent", 100, "MaximumPercent", 200))},
+		{"task definition follows the walkthrough's fields", dev, "AWS::ECS::TaskDefinition", obj(
+			"Family", "FargateApi-dev-api",
+			"RequiresCompatibilities", []any{"FARGATE"},
+			"Cpu", "256", "Memory", "512",
+			"RuntimePlatform", obj("CpuArchitecture", "X86_64", "OperatingSystemFamily", "LINUX"),
+			"ContainerDefinitions", []any{like(map[string]any{
+				"Name":                   "api",
+				"PortMappings":           []any{map[string]any{"ContainerPort": 8080, "Protocol": "tcp"}},
+				"ReadonlyRootFilesystem": true,
+				"StopTimeout":            30,
+				"LogConfiguration":       obj("LogDriver", "awslogs"),
+			})})},
+		{"prod task is bigger", prod, "AWS::ECS::TaskDefinition", obj("Cpu", "512", "Memory", "1024")},
+		{"custom task runs on ARM64", custom, "AWS::ECS::TaskDefinition", obj(
+			"Cpu", "1024", "Memory", "2048", "RuntimePlatform", obj("CpuArchitecture", "ARM64"))},
+		{"container logs expire (dev 14 days)", dev, "AWS::Logs::LogGroup", obj("RetentionInDays", 14)},
+		{"container logs expire (prod 90 days)", prod, "AWS::Logs::LogGroup", obj("RetentionInDays", 90)},
+		{"autoscaling between min and max", dev, "AWS::ApplicationAutoScaling::ScalableTarget", obj("MinCapacity", 2, "MaxCapacity", 4)},
+		{"prod scales further", prod, "AWS::ApplicationAutoScaling::ScalableTarget", obj("MinCapacity", 2, "MaxCapacity", 10)},
+		{"scales on CPU", dev, "AWS::ApplicationAutoScaling::ScalingPolicy", obj("TargetTrackingScalingPolicyConfiguration", obj(
+			"TargetValue", 60, "PredefinedMetricSpecification", obj("PredefinedMetricType", "ECSServiceAverageCPUUtilization")))},
+		{"scales on ALB requests per target", dev, "AWS::ApplicationAutoScaling::ScalingPolicy", obj("TargetTrackingScalingPolicyConfiguration", obj(
+			"TargetValue", 1000, "PredefinedMetricSpecification", obj("PredefinedMetricType", "ALBRequestCountPerTarget")))},
+		{"task admits only the ALB, on the container port", dev, "AWS::EC2::SecurityGroupIngress", obj(
+			"FromPort", 8080, "ToPort", 8080, "IpProtocol", "tcp",
+			"SourceSecurityGroupId", obj("Fn::GetAtt", arrayWith(assertions.Match_StringLikeRegexp(jsii.String("^WebLoadBalancerSecurityGroup")))))},
+		{"database admits the tasks, rule kept in the service stack", dev, "AWS::EC2::SecurityGroupIngress", obj(
+			"FromPort", 5432, "ToPort", 5432,
+			"GroupId", stackOutput("DatabaseSecurityGroup"),
+			"SourceSecurityGroupId", obj("Fn::GetAtt", arrayWith(assertions.Match_StringLikeRegexp(jsii.String("^WebServiceSecurityGroup")))))},
+		{"custom environment gets ALB access logs", custom, "AWS::ElasticLoadBalancingV2::LoadBalancer", obj(
+			"LoadBalancerAttributes", arrayWith(obj("Key", "access_logs.s3.enabled", "Value", "true")))},
+		{"access log bucket is private and TLS-only", custom, "AWS::S3::Bucket", obj(
+			"PublicAccessBlockConfiguration", obj("BlockPublicAcls", true, "RestrictPublicBuckets", true),
+			"BucketEncryption", obj("ServerSideEncryptionConfiguration", arrayWith(obj("ServerSideEncryptionByDefault", obj("SSEAlgorithm", "AES256")))))},
+		{"ECR image: execution role may pull from that repository only", custom, "AWS::IAM::Policy", obj(
+			"PolicyDocument", obj("Statement", arrayWith(obj(
+				"Action", arrayWith("ecr:BatchGetImage"),
+				"Resource", obj("Fn::Join", arrayWith(arrayWith(":ecr:eu-west-1:123456789012:repository/team/api")))))))},
+		{"execution role may read the database secret", dev, "AWS::IAM::Policy", obj(
+			"PolicyDocument", obj("Statement", arrayWith(obj(
+				"Action", arrayWith("secretsmanager:GetSecretValue"),
+				"Resource", stackOutput("DatabaseSecretAttachment"))))),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { hasResource(t, tt.stack, tt.typ, tt.props) })
+	}
+
+	t.Run("database settings arrive as env, credentials as ECS secrets", func(t *testing.T) {
+		c := container(t, f, dev)
+		env := names(c["Environment"])
+		for _, want := range []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE"} {
+			if !slices.Contains(env, want) {
+				t.Errorf("environment %v lacks %s", env, want)
+			}
+		}
+		if got := names(c["Secrets"]); !slices.Equal(got, []string{"DB_PASSWORD", "DB_USERNAME"}) {
+			t.Errorf("secrets = %v, want DB_PASSWORD and DB_USERNAME", got)
+		}
+		raw, _ := json.Marshal(c["Environment"])
+		if strings.Contains(strings.ToLower(string(raw)), "password") {
+			t.Errorf("plain environment mentions a password: %s", raw)
+		}
+	})
+	t.Run("custom environment variables reach the container", func(t *testing.T) {
+		if env := names(container(t, f, custom)["Environment"]); !slices.Contains(env, "LOG_LEVEL") {
+			t.Errorf("environment %v lacks LOG_LEVEL", env)
+		}
+	})
+	t.Run("no image configured: the sample API is built as an asset for the task's architecture", func(t *testing.T) {
+		image, _ := json.Marshal(container(t, f, dev)["Image"])
+		if !strings.Contains(string(image), "container-assets") {
+			t.Errorf("image = %s, want a CDK container asset", image)
+		}
+	})
+	t.Run("image configured: the task pulls it as given", func(t *testing.T) {
+		image, _ := json.Marshal(container(t, f, custom)["Image"])
+		if !strings.Contains(string(image), "123456789012.dkr.ecr.eu-west-1.") || !strings.Contains(string(image), "/team/api:1.2.3") {
+			t.Errorf("image = %s, want the configured ECR reference", image)
+		}
+	})
+	t.Run("outputs the ALB DNS name", func(t *testing.T) {
+		if !hasOutput(f.templates[*dev.StackName()], "WebLoadBalancer", "DNSName") {
+			t.Error("service stack has no output with the load balancer's DNSName")
+		}
+	})
+}
+
+// TestSampleAPIContract checks that the default image and the stack agree on
+// port, health check and environment (sampleapi/contract.json is the
+// contract; the sample API's own tests hold it to the same file).
+func TestSampleAPIContract(t *testing.T) {
+	raw, err := os.ReadFile("sampleapi/contract.json")
+	if err != nil {
+		t.Fatalf("read contract: %v", err)
+	}
+	var contract struct {
+		ContainerPort   int      `json:"containerPort"`
+		HealthCheckPath string   `json:"healthCheckPath"`
+		Environment     []string `json:"environment"`
+		Secrets         []string `json:"secrets"`
+	}
+	if err := json.Unmarshal(raw, &contract); err != nil {
+		t.Fatalf("parse contract: %v", err)
+	}
+	f := app(t)
+	c := container(t, f, f.dev.Service.Stack)
+	ports, _ := json.Marshal(c["PortMappings"])
+	if !strings.Contains(string(ports), fmt.Sprintf(`"ContainerPort":%d`, contract.ContainerPort)) {
+		t.Errorf("port mappings %s, want container port %d", ports, contract.ContainerPort)
+	}
+	tg := f.only(t, f.dev.Service.Stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
+	if tg["HealthCheckPath"] != contract.HealthCheckPath {
+		t.Errorf("health check path %v, want %s", tg["HealthCheckPath"], contract.HealthCheckPath)
+	}
+	env, secrets := names(c["Environment"]), names(c["Secrets"])
+	sort.Strings(contract.Environment)
+	sort.Strings(contract.Secrets)
+	if !slices.Equal(env, contract.Environment) {
+		t.Errorf("environment %v, want %v", env, contract.Environment)
+	}
+	if !slices.Equal(secrets, contract.Secrets) {
+		t.Errorf("secrets %v, want %v", secrets, contract.Secrets)
+	}
+}
+
+func TestAPI(t *testing.T) {
+	f := app(t)
+	dev, custom := f.dev.API.Stack, f.custom.API.Stack
+	tests := []struct {
+		name  string
+		stack awscdk.Stack
+		typ   string
+		props assertions.Matcher
+	}{
+		{"HTTP API", dev, "AWS::ApiGatewayV2::Api", obj("ProtocolType", "HTTP")},
+		{"integration reaches the ALB listener through the VPC link", dev, "AWS::ApiGatewayV2::Integration", obj(
+			"IntegrationType", "HTTP_PROXY",
+			"ConnectionType", "VPC_LINK",
+			"ConnectionId", obj("Ref", assertions.Match_StringLikeRegexp(jsii.String("^ApiVpcLink"))),
+			"IntegrationUri", stackOutput("Listener"),
+			"IntegrationMethod", "ANY")},
+		{"container sees the path without the stage prefix", dev, "AWS::ApiGatewayV2::Integration", obj(
+			"RequestParameters", obj("overwrite:path", "$request.path"))},
+		{"VPC link sits in the private subnets", dev, "AWS::ApiGatewayV2::VpcLink", obj(
+			"SubnetIds", arrayWith(stackOutput("PrivateSubnet")))},
+		{"default route proxies everything", dev, "AWS::ApiGatewayV2::Route", obj("RouteKey", "ANY /{proxy+}")},
+		{"named stage prod with auto-deploy and throttling", dev, "AWS::ApiGatewayV2::Stage", obj(
+			"StageName", "prod", "AutoDeploy", true,
+			"DefaultRouteSettings", obj("ThrottlingRateLimit", 100, "ThrottlingBurstLimit", 200))},
+		{"custom stage v1", custom, "AWS::ApiGatewayV2::Stage", obj("StageName", "v1")},
+		{"VPC link may reach the ALB listener only", dev, "AWS::EC2::SecurityGroupEgress", obj(
+			"FromPort", 80, "ToPort", 80,
+			"DestinationSecurityGroupId", stackOutput("LoadBalancerSecurityGroup"))},
+		{"ALB admits only the VPC link, rule kept in the API stack", dev, "AWS::EC2::SecurityGroupIngress", obj(
+			"FromPort", 80, "ToPort", 80,
+			"GroupId", stackOutput("LoadBalancerSecurityGroup"),
+			"SourceSecurityGroupId", obj("Fn::GetAtt", arrayWith(assertions.Match_StringLikeRegexp(jsii.String("^ApiVpcLinkSecurityGroup")))))},
+		{"access logs expire", dev, "AWS::Logs::LogGroup", obj("RetentionInDays", 14)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { hasResource(t, tt.stack, tt.typ, tt.props) })
+	}
+
+	t.Run("configured routes", func(t *testing.T) {
+		var got []string
+		for _, r := range f.resources(custom, "AWS::ApiGatewayV2::Route") {
+			got = append(got, r["RouteKey"].(string))
+		}
+		sort.Strings(got)
+		if want := []string{"GET /products", "GET /users/{id}", "POST /users"}; !slices.Equal(got, want) {
+			t.Errorf("route keys = %v, want %v", got, want)
+		}
+	})
+	t.Run("access logs are JSON with the request ID", func(t *testing.T) {
+		stage := f.only(t, dev, "AWS::ApiGatewayV2::Stage")
+		settings, _ := stage["AccessLogSettings"].(map[string]any)
+		var format map[string]string
+		if err := json.Unmarshal([]byte(fmt.Sprint(settings["Format"])), &format); err != nil {
+			t.Fatalf("access log format %v is not JSON: %v", settings["Format"], err)
+		}
+		if format["requestId"] != "$context.requestId" || format["status"] != "$context.status" {
+			t.Errorf("access log format %v lacks requestId or status", format)
+		}
+		if settings["DestinationArn"] == nil {
+			t.Error("access logs have no destination")
+		}
+	})
+	t.Run("invoke URL output includes the stage", func(t *testing.T) {
+		for stack, stage := range map[awscdk.Stack]string{dev: "/prod", custom: "/v1"} {
+			out, _ := f.templates[*stack.StackName()]["Outputs"].(map[string]any)["InvokeUrl"].(map[string]any)
+			raw, _ := json.Marshal(out["Value"])
+			if !strings.Contains(string(raw), "execute-api") || !strings.HasSuffix(string(raw), `"`+stage+`"]]}`) {
+				t.Errorf("%s InvokeUrl = %s, want an execute-api URL ending in %s", *stack.StackName(), raw, stage)
+			}
+		}
+	})
+}
+
+// TestNoOpenIngress scans every template: no security group anywhere admits
+// the internet, and no ingress is expressed as a CIDR at all.
+func TestNoOpenIngress(t *testing.T) {
+	f := app(t)
+	for name, tpl := range f.templates {
+		for id, r := range tpl["Resources"].(map[string]any) {
+			res := r.(map[string]any)
+			props, _ := res["Properties"].(map[string]any)
+			var rules []any
+			switch res["Type"] {
+			case "AWS::EC2::SecurityGroup":
+				rules, _ = props["SecurityGroupIngress"].([]any)
+			case "AWS::EC2::SecurityGroupIngress":
+				rules = []any{props}
+			}
+			for _, rule := range rules {
+				rm := rule.(map[string]any)
+				if rm["CidrIp"] != nil || rm["CidrIpv6"] != nil {
+					t.Errorf("%s/%s: ingress by CIDR %v%v", name, id, rm["CidrIp"], rm["CidrIpv6"])
+				}
+			}
+		}
+	}
+}
+
+// TestNag fails on any cdk-nag AwsSolutions error or warning that is not
+// suppressed with a reason.
+func TestNag(t *testing.T) {
+	f := app(t)
+	for _, s := range f.stacks {
+		t.Run(*s.StackName(), func(t *testing.T) {
+			assert(t, func() {
+				a := assertions.Annotations_FromStack(s)
+				for _, msgs := range [][]*cxapi.SynthesisMessage{
+					*a.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
+					*a.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
+				} {
+					for _, m := range msgs {
+						t.Errorf("%s: %v", *m.Id, m.Entry.Data)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestBadConfigStopsBeforeAnyStack feeds invalid context through the same
+// path main uses and checks that every problem is named.
+func TestBadConfigStopsBeforeAnyStack(t *testing.T) {
+	bad := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
+		"app:cpu":      "300",
+		"app:routes":   "GET users",
+		"app:stageNme": "v1",
+		"app:maxAzs":   "1",
+	}})
+	_, err := loadConfig(bad)
+	if err == nil {
+		t.Fatal("loadConfig accepted invalid context")
+	}
+	for _, want := range []string{"app:cpu: 300", `app:routes: "GET users"`, "app:stageNme: unknown key", "app:maxAzs: 1"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if n := len(*bad.Node().Children()); n != 0 {
+		t.Errorf("app has %d children after a failed load, want 0", n)
+	}
+}
+
+func container(t *testing.T, f *fixture, s awscdk.Stack) map[string]any {
+	t.Helper()
+	td := f.only(t, s, "AWS::ECS::TaskDefinition")
+	defs := td["ContainerDefinitions"].([]any)
+	if len(defs) != 1 {
+		t.Fatalf("%d containers, want 1", len(defs))
+	}
+	return defs[0].(map[string]any)
+}
+
+func names(list any) []string {
+	var out []string
+	items, _ := list.([]any)
+	for _, item := range items {
+		out = append(out, item.(map[string]any)["Name"].(string))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func hasOutput(tpl map[string]any, resourcePrefix, attr string) bool {
+	outputs, _ := tpl["Outputs"].(map[string]any)
+	for _, o := range outputs {
+		raw, _ := json.Marshal(o.(map[string]any)["Value"])
+		if strings.Contains(string(raw), `"Fn::GetAtt":["`+resourcePrefix) && strings.Contains(string(raw), `"`+attr+`"`) {
+			return true
+		}
+	}
+	return false
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,197 @@
+// Package api implements the HTTP interface: routing, JSON handlers, input
+// validation, request logging and panic recovery.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/example/fargate-api/sampleapi/internal/store"
+)
+
+// HealthPath is the liveness endpoint the load balancer checks. It must equal
+// healthCheckPath in contract.json.
+const HealthPath = "/healthz"
+
+// ReadyPath is the readiness endpoint; it checks the database.
+const ReadyPath = "/readyz"
+
+// Store is what the handlers need from the data layer.
+type Store interface {
+	Ping(ctx context.Context) error
+	CreateUser(ctx context.Context, u store.NewUser) (store.User, error)
+	GetUser(ctx context.Context, id int64) (store.User, error)
+	ListUsers(ctx context.Context, p store.Page) ([]store.User, error)
+	GetProduct(ctx context.Context, id int64) (store.Product, error)
+	ListProducts(ctx context.Context, p store.Page) ([]store.Product, error)
+}
+
+// Limits on request input.
+const (
+	MaxBodyBytes     = 16 << 10 // 16 KiB is ample for a user
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+	readyTimeout     = 2 * time.Second
+)
+
+// Server holds the handler dependencies.
+type Server struct {
+	store    Store
+	log      *slog.Logger
+	draining atomic.Bool
+}
+
+// New returns a Server backed by st that logs to log.
+func New(st Store, log *slog.Logger) *Server {
+	return &Server{store: st, log: log}
+}
+
+// SetDraining makes /readyz report 503 so that no new traffic is routed to a
+// task that is shutting down; /healthz keeps reporting 200.
+func (s *Server) SetDraining() { s.draining.Store(true) }
+
+// Handler returns the complete HTTP handler with middleware applied.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+HealthPath, s.healthz)
+	mux.HandleFunc("GET "+ReadyPath, s.readyz)
+	mux.HandleFunc("GET /users", s.listUsers)
+	mux.HandleFunc("POST /users", s.createUser)
+	mux.HandleFunc("GET /users/{id}", s.getUser)
+	mux.HandleFunc("GET /products", s.listProducts)
+	mux.HandleFunc("GET /products/{id}", s.getProduct)
+	return s.logRequests(s.recoverPanics(jsonMuxErrors(mux)))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeError(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "readiness check failed", slog.String("error", err.Error()))
+		writeError(w, http.StatusServiceUnavailable, "database unavailable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+type createUserRequest struct {
+	Name  *string `json:"name"`
+	Email *string `json:"email"`
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	var req createUserRequest
+	if status, msg := decodeJSON(w, r, &req); status != 0 {
+		writeError(w, status, msg)
+		return
+	}
+	nu, msg := validateNewUser(req)
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	u, err := s.store.CreateUser(r.Context(), nu)
+	if errors.Is(err, store.ErrDuplicateEmail) {
+		writeError(w, http.StatusConflict, "a user with this email already exists")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/users/"+strconv.FormatInt(u.ID, 10))
+	writeJSON(w, http.StatusCreated, u)
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	u, err := s.store.GetUser(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "user not found")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	page, msg := parsePage(r)
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	users, err := s.store.ListUsers(r.Context(), page)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if users == nil {
+		users = []store.User{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": users})
+}
+
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.store.GetProduct(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "product not found")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
+	page, msg := parsePage(r)
+	if msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	products, err := s.store.ListProducts(r.Context(), page)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if products == nil {
+		products = []store.Product{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"products": products})
+}
+
+// internalError logs err and answers 500 without leaking details. A request
+// whose deadline passed gets 503 instead, since retrying may succeed.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	if errors.Is(err, context.DeadlineExceeded) {
+		writeError(w, http.StatusServiceUnavailable, "database timeout")
+		return
+	}
+	writeError(w, http.StatusInternalServerError, "internal server error")
+}

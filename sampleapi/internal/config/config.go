@@ -1,0 +1,203 @@
+// Package config loads the service configuration from environment variables.
+//
+// The variable names are part of the contract with the CDK stack that deploys
+// the service (see contract.json at the module root): the task definition sets
+// the plain variables and ECS injects the secrets from Secrets Manager.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Names of the environment variables set by the ECS task definition.
+const (
+	EnvPort      = "PORT"
+	EnvDBHost    = "DB_HOST"
+	EnvDBPort    = "DB_PORT"
+	EnvDBName    = "DB_NAME"
+	EnvDBSSLMode = "DB_SSLMODE"
+)
+
+// Names of the environment variables injected by ECS from Secrets Manager.
+const (
+	EnvDBUsername = "DB_USERNAME"
+	EnvDBPassword = "DB_PASSWORD"
+)
+
+// Names of optional tuning variables. They are not part of the deployment
+// contract; each one has a default suitable for production.
+const (
+	EnvDBMaxConns      = "DB_MAX_CONNS"
+	EnvShutdownTimeout = "SHUTDOWN_TIMEOUT"
+	EnvStartupTimeout  = "STARTUP_TIMEOUT"
+	EnvLogLevel        = "LOG_LEVEL"
+)
+
+// Defaults applied when an optional variable is unset or empty.
+const (
+	DefaultPort            = 8080
+	DefaultDBPort          = 5432
+	DefaultDBSSLMode       = "require"
+	DefaultDBMaxConns      = 10
+	DefaultShutdownTimeout = 20 * time.Second
+	DefaultStartupTimeout  = 60 * time.Second
+)
+
+// Environment lists the plain environment variables of the deployment contract.
+func Environment() []string {
+	return []string{EnvPort, EnvDBHost, EnvDBPort, EnvDBName, EnvDBSSLMode}
+}
+
+// Secrets lists the secret environment variables of the deployment contract.
+func Secrets() []string {
+	return []string{EnvDBUsername, EnvDBPassword}
+}
+
+// Optional lists the tuning variables that are read but not part of the contract.
+func Optional() []string {
+	return []string{EnvDBMaxConns, EnvShutdownTimeout, EnvStartupTimeout, EnvLogLevel}
+}
+
+var validSSLModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
+// Config is the complete service configuration.
+type Config struct {
+	Port            int
+	DBHost          string
+	DBPort          int
+	DBName          string
+	DBUsername      string
+	DBPassword      string
+	DBSSLMode       string
+	DBMaxConns      int32
+	ShutdownTimeout time.Duration
+	StartupTimeout  time.Duration
+	LogLevel        string
+}
+
+// DatabaseURL returns a PostgreSQL connection URL built from the configuration.
+// User name and password are escaped, so they may contain any character.
+func (c Config) DatabaseURL() string {
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(c.DBUsername, c.DBPassword),
+		Host:     joinHostPort(c.DBHost, c.DBPort),
+		Path:     "/" + c.DBName,
+		RawQuery: url.Values{"sslmode": {c.DBSSLMode}}.Encode(),
+	}
+	return u.String()
+}
+
+// String describes the configuration for logs. It never includes the password.
+func (c Config) String() string {
+	return fmt.Sprintf("port=%d db_host=%s db_port=%d db_name=%s db_user=%s db_sslmode=%s db_max_conns=%d shutdown_timeout=%s startup_timeout=%s",
+		c.Port, c.DBHost, c.DBPort, c.DBName, c.DBUsername, c.DBSSLMode, c.DBMaxConns, c.ShutdownTimeout, c.StartupTimeout)
+}
+
+func joinHostPort(host string, port int) string {
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// MissingError reports required variables that are unset or empty.
+type MissingError struct {
+	Names []string
+}
+
+func (e *MissingError) Error() string {
+	return "missing required environment variables: " + strings.Join(e.Names, ", ")
+}
+
+// Load reads the configuration through getenv (normally os.Getenv).
+// All problems are collected and returned together so that a misconfigured
+// task fails with one message naming every missing or invalid variable.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+
+	var (
+		missing []string
+		invalid []error
+	)
+	required := func(name string) string {
+		v := get(name)
+		if v == "" {
+			missing = append(missing, name)
+		}
+		return v
+	}
+	intVar := func(name string, def, lo, hi int) int {
+		v := get(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			invalid = append(invalid, fmt.Errorf("%s must be an integer between %d and %d, got %q", name, lo, hi, v))
+			return def
+		}
+		return n
+	}
+	durationVar := func(name string, def time.Duration) time.Duration {
+		v := get(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			invalid = append(invalid, fmt.Errorf("%s must be a positive duration such as 20s, got %q", name, v))
+			return def
+		}
+		return d
+	}
+
+	c := Config{
+		Port:       intVar(EnvPort, DefaultPort, 1, 65535),
+		DBHost:     required(EnvDBHost),
+		DBPort:     intVar(EnvDBPort, DefaultDBPort, 1, 65535),
+		DBName:     required(EnvDBName),
+		DBUsername: required(EnvDBUsername),
+		// The password is not trimmed: surrounding spaces could be significant.
+		DBPassword:      getenv(EnvDBPassword),
+		DBSSLMode:       strings.ToLower(get(EnvDBSSLMode)),
+		DBMaxConns:      int32(intVar(EnvDBMaxConns, DefaultDBMaxConns, 1, 1000)),
+		ShutdownTimeout: durationVar(EnvShutdownTimeout, DefaultShutdownTimeout),
+		StartupTimeout:  durationVar(EnvStartupTimeout, DefaultStartupTimeout),
+		LogLevel:        strings.ToLower(get(EnvLogLevel)),
+	}
+	if c.DBPassword == "" {
+		missing = append(missing, EnvDBPassword)
+	}
+	if c.DBSSLMode == "" {
+		c.DBSSLMode = DefaultDBSSLMode
+	} else if !slices.Contains(validSSLModes, c.DBSSLMode) {
+		invalid = append(invalid, fmt.Errorf("%s must be one of %s, got %q", EnvDBSSLMode, strings.Join(validSSLModes, ", "), c.DBSSLMode))
+	}
+	switch c.LogLevel {
+	case "":
+		c.LogLevel = "info"
+	case "debug", "info", "warn", "error":
+	default:
+		invalid = append(invalid, fmt.Errorf("%s must be one of debug, info, warn, error, got %q", EnvLogLevel, c.LogLevel))
+	}
+
+	var errs []any
+	if len(missing) > 0 {
+		errs = append(errs, &MissingError{Names: missing})
+	}
+	for _, err := range invalid {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		// One line, every problem, each still reachable with errors.As/Is.
+		format := "load config: " + strings.TrimSuffix(strings.Repeat("%w; ", len(errs)), "; ")
+		return Config{}, fmt.Errorf(format, errs...)
+	}
+	return c, nil
+}

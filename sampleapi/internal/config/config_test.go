@@ -1,0 +1,120 @@
+package config
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func validEnv() map[string]string {
+	return map[string]string{
+		EnvDBHost:     "db.internal",
+		EnvDBName:     "app",
+		EnvDBUsername: "app_user",
+		EnvDBPassword: "s3cret",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(validEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 {
+		t.Errorf("Port = %d, want 8080", c.Port)
+	}
+	if c.DBPort != 5432 || c.DBSSLMode != "require" || c.DBMaxConns != 10 {
+		t.Errorf("defaults = %+v", c)
+	}
+	if c.ShutdownTimeout != 20*time.Second || c.StartupTimeout != 60*time.Second || c.LogLevel != "info" {
+		t.Errorf("timeouts = %s %s", c.ShutdownTimeout, c.StartupTimeout)
+	}
+}
+
+func TestLoadAllValues(t *testing.T) {
+	m := validEnv()
+	m[EnvPort] = "9090"
+	m[EnvDBPort] = "6543"
+	m[EnvDBSSLMode] = "disable"
+	m[EnvDBMaxConns] = "4"
+	m[EnvShutdownTimeout] = "5s"
+	m[EnvStartupTimeout] = "2m"
+	m[EnvLogLevel] = "DEBUG"
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Port: 9090, DBHost: "db.internal", DBPort: 6543, DBName: "app", DBUsername: "app_user",
+		DBPassword: "s3cret", DBSSLMode: "disable", DBMaxConns: 4, ShutdownTimeout: 5 * time.Second,
+		StartupTimeout: 2 * time.Minute, LogLevel: "debug"}
+	if c != want {
+		t.Errorf("Load = %+v\nwant %+v", c, want)
+	}
+}
+
+func TestLoadMissingListsEveryName(t *testing.T) {
+	_, err := Load(env(nil))
+	if err == nil {
+		t.Fatal("want error")
+	}
+	var missing *MissingError
+	if !errors.As(err, &missing) {
+		t.Fatalf("error %v is not a MissingError", err)
+	}
+	want := []string{EnvDBHost, EnvDBName, EnvDBUsername, EnvDBPassword}
+	if strings.Join(missing.Names, ",") != strings.Join(want, ",") {
+		t.Errorf("missing = %v, want %v", missing.Names, want)
+	}
+	if got := err.Error(); got != "load config: missing required environment variables: DB_HOST, DB_NAME, DB_USERNAME, DB_PASSWORD" {
+		t.Errorf("message = %q", got)
+	}
+}
+
+func TestLoadInvalidValues(t *testing.T) {
+	m := validEnv()
+	delete(m, EnvDBHost)
+	m[EnvPort] = "http"
+	m[EnvDBPort] = "70000"
+	m[EnvDBSSLMode] = "sometimes"
+	m[EnvDBMaxConns] = "0"
+	m[EnvShutdownTimeout] = "-1s"
+	m[EnvLogLevel] = "loud"
+	_, err := Load(env(m))
+	if err == nil {
+		t.Fatal("want error")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") {
+		t.Errorf("error spans several lines: %q", msg)
+	}
+	for _, name := range []string{"missing required environment variables: DB_HOST", "PORT must", "DB_PORT must", "DB_SSLMODE must", "DB_MAX_CONNS must", "SHUTDOWN_TIMEOUT must", "LOG_LEVEL must"} {
+		if !strings.Contains(msg, name) {
+			t.Errorf("error %q does not mention %q", msg, name)
+		}
+	}
+}
+
+func TestDatabaseURLEscapes(t *testing.T) {
+	c := Config{DBHost: "db.example.com", DBPort: 5432, DBName: "app", DBUsername: "u@x", DBPassword: "p@ss:/?#word%", DBSSLMode: "require"}
+	u, err := url.Parse(c.DatabaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, _ := u.User.Password()
+	if u.User.Username() != "u@x" || pw != "p@ss:/?#word%" || u.Host != "db.example.com:5432" || u.Path != "/app" || u.Query().Get("sslmode") != "require" {
+		t.Errorf("DatabaseURL parsed back to %+v", u)
+	}
+	if strings.Contains(c.String(), "p@ss") {
+		t.Errorf("String() leaks the password: %s", c)
+	}
+	c.DBHost = "::1"
+	if u, _ := url.Parse(c.DatabaseURL()); u.Host != "[::1]:5432" {
+		t.Errorf("IPv6 host = %q", u.Host)
+	}
+}
