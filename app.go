@@ -24,16 +24,30 @@ import (
 const sampleImageDir = "sampleapi"
 
 func main() {
-	app := awscdk.NewApp(nil)
-	cfg, err := loadConfig(app)
-	if err != nil {
+	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		jsii.Close()
 		os.Exit(1)
 	}
+}
+
+func run() (err error) {
+	// CDK reports construct errors and failed template validation as panics
+	// from the jsii kernel; the user needs the message, not a Go stack trace.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesize: %v", r)
+		}
+	}()
+	app := awscdk.NewApp(nil)
+	cfg, err := loadConfig(app)
+	if err != nil {
+		return err
+	}
 	addChecks(app)
 	build(app, cfg)
 	app.Synth(nil)
+	return nil
 }
 
 // loadConfig reads the app's whole context: cdk.json merged with -c values.

@@ -13,57 +13,75 @@ import (
 const Prefix = "app:"
 
 // key describes one context key: its name without the prefix, what it sets
-// and how to read a raw context value into the Config.
+// and the Config field it sets, as a pointer. The field's type decides how a
+// raw context value is parsed.
 type key struct {
-	name string
-	doc  string
-	set  func(c *Config, raw any) error
+	name  string
+	doc   string
+	field func(c *Config) any
+}
+
+// set parses raw into the key's field of c.
+func (k key) set(c *Config, raw any) error {
+	switch f := k.field(c).(type) {
+	case *string:
+		return setString(f, raw)
+	case *int:
+		return setInt(f, raw)
+	case *bool:
+		return setBool(f, raw)
+	case *map[string]string:
+		return setMap(f, raw)
+	case *[]Route:
+		return setRoutes(f, raw)
+	}
+	panic("config: key " + k.name + " has a field of an unsupported type")
 }
 
 // keys lists every supported key. "profile" and "name" are read first because
 // the other defaults depend on them.
 var keys = []key{
-	{"profile", "Environment profile that sets the defaults: dev or prod.", setString(func(c *Config) *string { return &c.Profile })},
-	{"name", "Prefix of the stack names and of the default cluster name and task family.", setString(func(c *Config) *string { return &c.Name })},
-	{"account", "AWS account ID (12 digits) to pin the stacks to; needs region too.", setString(func(c *Config) *string { return &c.Account })},
-	{"region", "AWS region to pin the stacks to; needs account too.", setString(func(c *Config) *string { return &c.Region })},
+	{"profile", "Environment profile that sets the defaults: dev or prod.", func(c *Config) any { return &c.Profile }},
+	{"name", "Prefix of the stack names and of the default cluster name and task family.", func(c *Config) any { return &c.Name }},
+	{"account", "AWS account ID (12 digits) to pin the stacks to; needs region too.", func(c *Config) any { return &c.Account }},
+	{"region", "AWS region to pin the stacks to; needs account too.", func(c *Config) any { return &c.Region }},
 
-	{"maxAzs", "Availability zones the VPC spans (more than 2 needs account and region).", setInt(func(c *Config) *int { return &c.Network.MaxAZs })},
-	{"natGateways", "NAT gateways for the private subnets' egress (1 to maxAzs).", setInt(func(c *Config) *int { return &c.Network.NATGateways })},
-	{"flowLogRetentionDays", "Retention of the VPC flow logs, in days.", setInt(func(c *Config) *int { return &c.Network.FlowLogRetentionDays })},
+	{"maxAzs", "Availability zones the VPC spans (more than 2 needs account and region).", func(c *Config) any { return &c.Network.MaxAZs }},
+	{"natGateways", "NAT gateways for the private subnets' egress (1 to maxAzs).", func(c *Config) any { return &c.Network.NATGateways }},
+	{"flowLogRetentionDays", "Retention of the VPC flow logs, in days.", func(c *Config) any { return &c.Network.FlowLogRetentionDays }},
 
-	{"dbEngineVersion", "PostgreSQL version, full minor version such as 17.9.", setString(func(c *Config) *string { return &c.Database.EngineVersion })},
-	{"dbInstanceClass", "RDS instance class without the db. prefix, e.g. t4g.micro.", setString(func(c *Config) *string { return &c.Database.InstanceClass })},
-	{"dbAllocatedStorage", "Initial storage in GiB (20-65536).", setInt(func(c *Config) *int { return &c.Database.AllocatedStorageGiB })},
-	{"dbMaxAllocatedStorage", "Storage autoscaling ceiling in GiB; 0 turns autoscaling off.", setInt(func(c *Config) *int { return &c.Database.MaxAllocatedStorageGiB })},
-	{"dbBackupRetentionDays", "Automated backup retention in days (1-35).", setInt(func(c *Config) *int { return &c.Database.BackupRetentionDays })},
-	{"dbName", "Name of the database created on the instance.", setString(func(c *Config) *string { return &c.Database.Name })},
-	{"dbMultiAz", "Run a synchronous standby in a second AZ.", setBool(func(c *Config) *bool { return &c.Database.MultiAZ })},
-	{"dbLogRetentionDays", "Retention of the exported PostgreSQL logs, in days.", setInt(func(c *Config) *int { return &c.Database.LogRetentionDays })},
+	{"dbEngineVersion", "PostgreSQL version, full minor version such as 17.9.", func(c *Config) any { return &c.Database.EngineVersion }},
+	{"dbInstanceClass", "RDS instance class without the db. prefix, e.g. t4g.micro.", func(c *Config) any { return &c.Database.InstanceClass }},
+	{"dbAllocatedStorage", "Initial storage in GiB (20-65536).", func(c *Config) any { return &c.Database.AllocatedStorageGiB }},
+	{"dbMaxAllocatedStorage", "Storage autoscaling ceiling in GiB; 0 turns autoscaling off.", func(c *Config) any { return &c.Database.MaxAllocatedStorageGiB }},
+	{"dbBackupRetentionDays", "Automated backup retention in days (1-35).", func(c *Config) any { return &c.Database.BackupRetentionDays }},
+	{"dbName", "Name of the database created on the instance.", func(c *Config) any { return &c.Database.Name }},
+	{"dbMultiAz", "Run a synchronous standby in a second AZ.", func(c *Config) any { return &c.Database.MultiAZ }},
+	{"dbLogRetentionDays", "Retention of the exported PostgreSQL logs, in days.", func(c *Config) any { return &c.Database.LogRetentionDays }},
 
-	{"clusterName", "ECS cluster name.", setString(func(c *Config) *string { return &c.Service.ClusterName })},
-	{"taskFamily", "ECS task definition family.", setString(func(c *Config) *string { return &c.Service.TaskFamily })},
-	{"containerName", "Name of the container in the task definition.", setString(func(c *Config) *string { return &c.Service.ContainerName })},
-	{"image", "Container image reference (ECR, Docker Hub or any registry); empty builds sampleapi/.", setString(func(c *Config) *string { return &c.Service.Image })},
-	{"cpuArchitecture", "X86_64 or ARM64.", setString(func(c *Config) *string { return &c.Service.CPUArchitecture })},
-	{"cpu", "Task CPU units; must pair with memory as Fargate allows.", setInt(func(c *Config) *int { return &c.Service.CPU })},
-	{"memory", "Task memory in MiB; must pair with cpu as Fargate allows.", setInt(func(c *Config) *int { return &c.Service.MemoryMiB })},
-	{"containerPort", "Port the container listens on.", setInt(func(c *Config) *int { return &c.Service.ContainerPort })},
-	{"healthCheckPath", "Path the ALB health check requests.", setString(func(c *Config) *string { return &c.Service.HealthCheckPath })},
-	{"environment", "Extra container environment: JSON object, or KEY=VALUE pairs separated by commas.", setMap(func(c *Config) *map[string]string { return &c.Service.Environment })},
-	{"readonlyRootFilesystem", "Mount the container's root filesystem read-only.", setBool(func(c *Config) *bool { return &c.Service.ReadonlyRootFilesystem })},
-	{"desiredCount", "Tasks at creation (at least 2).", setInt(func(c *Config) *int { return &c.Service.DesiredCount })},
-	{"minCapacity", "Autoscaling minimum tasks (at least 2).", setInt(func(c *Config) *int { return &c.Service.MinCapacity })},
-	{"maxCapacity", "Autoscaling maximum tasks.", setInt(func(c *Config) *int { return &c.Service.MaxCapacity })},
-	{"cpuTargetPercent", "Average task CPU the autoscaler aims for (10-90).", setInt(func(c *Config) *int { return &c.Service.CPUTargetPercent })},
-	{"requestsPerTarget", "ALB requests per task per minute the autoscaler aims for.", setInt(func(c *Config) *int { return &c.Service.RequestsPerTarget })},
-	{"logRetentionDays", "Retention of the container logs, in days.", setInt(func(c *Config) *int { return &c.Service.LogRetentionDays })},
+	{"clusterName", "ECS cluster name.", func(c *Config) any { return &c.Service.ClusterName }},
+	{"taskFamily", "ECS task definition family.", func(c *Config) any { return &c.Service.TaskFamily }},
+	{"containerName", "Name of the container in the task definition.", func(c *Config) any { return &c.Service.ContainerName }},
+	{"image", "Container image reference (ECR, Docker Hub or any registry); empty builds sampleapi/.", func(c *Config) any { return &c.Service.Image }},
+	{"cpuArchitecture", "X86_64 or ARM64.", func(c *Config) any { return &c.Service.CPUArchitecture }},
+	{"cpu", "Task CPU units; must pair with memory as Fargate allows.", func(c *Config) any { return &c.Service.CPU }},
+	{"memory", "Task memory in MiB; must pair with cpu as Fargate allows.", func(c *Config) any { return &c.Service.MemoryMiB }},
+	{"containerPort", "Port the container listens on.", func(c *Config) any { return &c.Service.ContainerPort }},
+	{"healthCheckPath", "Path the ALB health check requests.", func(c *Config) any { return &c.Service.HealthCheckPath }},
+	{"environment", "Extra container environment: JSON object, or KEY=VALUE pairs separated by commas.", func(c *Config) any { return &c.Service.Environment }},
+	{"readonlyRootFilesystem", "Mount the container's root filesystem read-only.", func(c *Config) any { return &c.Service.ReadonlyRootFilesystem }},
+	{"desiredCount", "Tasks at creation (at least 2).", func(c *Config) any { return &c.Service.DesiredCount }},
+	{"minCapacity", "Autoscaling minimum tasks (at least 2).", func(c *Config) any { return &c.Service.MinCapacity }},
+	{"maxCapacity", "Autoscaling maximum tasks.", func(c *Config) any { return &c.Service.MaxCapacity }},
+	{"cpuTargetPercent", "Average task CPU the autoscaler aims for (10-90).", func(c *Config) any { return &c.Service.CPUTargetPercent }},
+	{"requestsPerTarget", "ALB requests per task per minute the autoscaler aims for.", func(c *Config) any { return &c.Service.RequestsPerTarget }},
+	{"logRetentionDays", "Retention of the container logs, in days.", func(c *Config) any { return &c.Service.LogRetentionDays }},
 
-	{"routes", `HTTP API routes: JSON array or comma-separated "METHOD /path" strings.`, setRoutes},
-	{"stageName", "Named API stage that prefixes the invoke URL, e.g. prod or v1.", setString(func(c *Config) *string { return &c.API.StageName })},
-	{"throttleRateLimit", "Stage default steady-state request rate limit (requests per second).", setInt(func(c *Config) *int { return &c.API.ThrottleRateLimit })},
-	{"throttleBurstLimit", "Stage default burst limit (requests).", setInt(func(c *Config) *int { return &c.API.ThrottleBurstLimit })},
-	{"accessLogRetentionDays", "Retention of the API access logs, in days.", setInt(func(c *Config) *int { return &c.API.AccessLogRetentionDays })},
+	{"routes", `HTTP API routes: JSON array or comma-separated "METHOD /path" strings.`, func(c *Config) any { return &c.API.Routes }},
+	{"stageName", "Named API stage that prefixes the invoke URL, e.g. prod or v1.", func(c *Config) any { return &c.API.StageName }},
+	{"throttleRateLimit", "Stage default steady-state request rate limit (requests per second).", func(c *Config) any { return &c.API.ThrottleRateLimit }},
+	{"throttleBurstLimit", "Stage default burst limit (requests).", func(c *Config) any { return &c.API.ThrottleBurstLimit }},
+	{"accessLogRetentionDays", "Retention of the API access logs, in days.", func(c *Config) any { return &c.API.AccessLogRetentionDays }},
 }
 
 // Keys returns every supported key with its prefix, in documentation order.
@@ -188,100 +206,92 @@ func suggestion(name string) string {
 	return ""
 }
 
-func setString(field func(*Config) *string) func(*Config, any) error {
-	return func(c *Config, raw any) error {
-		switch v := raw.(type) {
-		case string:
-			*field(c) = strings.TrimSpace(v)
-			return nil
-		case float64:
-			// cdk.json may hold a version like 17.9 as a number.
-			*field(c) = strconv.FormatFloat(v, 'f', -1, 64)
-			return nil
-		}
-		return fmt.Errorf("%s is not a string", describe(raw))
-	}
-}
-
-func setInt(field func(*Config) *int) func(*Config, any) error {
-	return func(c *Config, raw any) error {
-		switch v := raw.(type) {
-		case float64:
-			if v != math.Trunc(v) || math.Abs(v) > 1<<31 {
-				return fmt.Errorf("%v is not a whole number", v)
-			}
-			*field(c) = int(v)
-			return nil
-		case string:
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("%q is not a whole number", v)
-			}
-			*field(c) = n
-			return nil
-		}
-		return fmt.Errorf("%s is not a whole number", describe(raw))
-	}
-}
-
-func setBool(field func(*Config) *bool) func(*Config, any) error {
-	return func(c *Config, raw any) error {
-		switch v := raw.(type) {
-		case bool:
-			*field(c) = v
-			return nil
-		case string:
-			b, err := strconv.ParseBool(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("%q is not a boolean; allowed: true, false", v)
-			}
-			*field(c) = b
-			return nil
-		}
-		return fmt.Errorf("%s is not a boolean; allowed: true, false", describe(raw))
-	}
-}
-
-func setMap(field func(*Config) *map[string]string) func(*Config, any) error {
-	return func(c *Config, raw any) error {
-		out := map[string]string{}
-		switch v := raw.(type) {
-		case map[string]any:
-			for name, value := range v {
-				s, ok := value.(string)
-				if !ok {
-					return fmt.Errorf("value of %s is %s; environment values must be strings", name, describe(value))
-				}
-				out[name] = s
-			}
-		case string:
-			s := strings.TrimSpace(v)
-			switch {
-			case s == "":
-			case strings.HasPrefix(s, "{"):
-				var m map[string]string
-				if err := json.Unmarshal([]byte(s), &m); err != nil {
-					return fmt.Errorf("%q is not a JSON object of strings: %v", v, err)
-				}
-				out = m
-			default:
-				for _, pair := range strings.Split(s, ",") {
-					name, value, ok := strings.Cut(pair, "=")
-					if !ok {
-						return fmt.Errorf("%q is not KEY=VALUE", pair)
-					}
-					out[strings.TrimSpace(name)] = value
-				}
-			}
-		default:
-			return fmt.Errorf("%s is not an object or KEY=VALUE list", describe(raw))
-		}
-		*field(c) = out
+func setString(field *string, raw any) error {
+	switch v := raw.(type) {
+	case string:
+		*field = strings.TrimSpace(v)
+		return nil
+	case float64:
+		// cdk.json may hold a version like 17.9 as a number.
+		*field = strconv.FormatFloat(v, 'f', -1, 64)
 		return nil
 	}
+	return fmt.Errorf("%s is not a string", describe(raw))
 }
 
-func setRoutes(c *Config, raw any) error {
+func setInt(field *int, raw any) error {
+	switch v := raw.(type) {
+	case float64:
+		if v != math.Trunc(v) || math.Abs(v) > 1<<31 {
+			return fmt.Errorf("%v is not a whole number", v)
+		}
+		*field = int(v)
+		return nil
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*field = n
+		return nil
+	}
+	return fmt.Errorf("%s is not a whole number", describe(raw))
+}
+
+func setBool(field *bool, raw any) error {
+	switch v := raw.(type) {
+	case bool:
+		*field = v
+		return nil
+	case string:
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean; allowed: true, false", v)
+		}
+		*field = b
+		return nil
+	}
+	return fmt.Errorf("%s is not a boolean; allowed: true, false", describe(raw))
+}
+
+func setMap(field *map[string]string, raw any) error {
+	out := map[string]string{}
+	switch v := raw.(type) {
+	case map[string]any:
+		for name, value := range v {
+			s, ok := value.(string)
+			if !ok {
+				return fmt.Errorf("value of %s is %s; environment values must be strings", name, describe(value))
+			}
+			out[name] = s
+		}
+	case string:
+		s := strings.TrimSpace(v)
+		switch {
+		case s == "":
+		case strings.HasPrefix(s, "{"):
+			var m map[string]string
+			if err := json.Unmarshal([]byte(s), &m); err != nil {
+				return fmt.Errorf("%q is not a JSON object of strings: %v", v, err)
+			}
+			out = m
+		default:
+			for _, pair := range strings.Split(s, ",") {
+				name, value, ok := strings.Cut(pair, "=")
+				if !ok {
+					return fmt.Errorf("%q is not KEY=VALUE", pair)
+				}
+				out[strings.TrimSpace(name)] = value
+			}
+		}
+	default:
+		return fmt.Errorf("%s is not an object or KEY=VALUE list", describe(raw))
+	}
+	*field = out
+	return nil
+}
+
+func setRoutes(field *[]Route, raw any) error {
 	var items []string
 	switch v := raw.(type) {
 	case []any:
@@ -309,7 +319,7 @@ func setRoutes(c *Config, raw any) error {
 		method, path, _ := strings.Cut(strings.TrimSpace(item), " ")
 		routes = append(routes, Route{Method: method, Path: strings.TrimSpace(path)})
 	}
-	c.API.Routes = routes
+	*field = routes
 	return nil
 }
 

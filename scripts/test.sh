@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test: the CDK app's (config validation and CloudFormation
+# assertions on one synthesis of the app) and the sample API's (unit tests
+# and integration tests against a throwaway local PostgreSQL, which
+# sampleapi/scripts/testdb.sh installs and starts when needed).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/node-env.sh
+
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))"
+if [ -n "$unformatted" ]; then
+  printf 'gofmt: these files need formatting:\n%s\n' "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test -count=1 ./...
+bash sampleapi/scripts/test.sh
