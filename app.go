@@ -65,14 +65,15 @@ func addChecks(app awscdk.App) {
 // deployment is one built copy of the app, for callers (tests) that need to
 // reach into the stacks.
 type deployment struct {
-	Network  *stacks.Network
-	Database *stacks.Database
-	Service  *stacks.Service
-	API      *stacks.API
+	Network    *stacks.Network
+	Database   *stacks.Database
+	Service    *stacks.Service
+	API        *stacks.API
+	Monitoring *stacks.Monitoring
 }
 
-// build adds the four stacks for cfg to app. Reading it top to bottom gives
-// the dependency order: network → database → service → api.
+// build adds the stacks for cfg to app. Reading it top to bottom gives the
+// dependency order: network → database → service → api → monitoring.
 func build(app awscdk.App, cfg config.Config) deployment {
 	stackProps := func(part, description string) awscdk.StackProps {
 		p := awscdk.StackProps{
@@ -91,6 +92,7 @@ func build(app awscdk.App, cfg config.Config) deployment {
 		StackProps:           stackProps("Network", "VPC, subnets, NAT gateways and flow logs"),
 		MaxAZs:               cfg.Network.MaxAZs,
 		NATGateways:          cfg.Network.NATGateways,
+		ExecEndpoint:         cfg.Service.EnableExecuteCommand,
 		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
 	})
 
@@ -137,23 +139,73 @@ func build(app awscdk.App, cfg config.Config) deployment {
 		RequestsPerTarget:      s.RequestsPerTarget,
 		LogRetentionDays:       s.LogRetentionDays,
 		ALBAccessLogs:          cfg.Region != "",
+		Endpoints:              net.Endpoints,
+		EnableExecuteCommand:   s.EnableExecuteCommand,
+		FargateSpot:            s.FargateSpot,
+		Rollback5xxPerMinute:   cfg.Monitoring.Target5xxPerMinute,
 	})
 
-	routes := make([]appconstructs.HTTPRoute, len(cfg.API.Routes))
-	for i, r := range cfg.API.Routes {
-		routes[i] = appconstructs.HTTPRoute{Method: r.Method, Path: r.Path}
-	}
-	api := stacks.NewAPI(app, cfg.StackName("Api"), stacks.APIProps{
+	a := cfg.API
+	apiProps := stacks.APIProps{
 		StackProps:             stackProps("Api", "API Gateway HTTP API and VPC link"),
 		VPC:                    net.VPC,
 		Listener:               svc.Listener,
 		LoadBalancer:           svc.LoadBalancer,
-		Routes:                 routes,
-		StageName:              cfg.API.StageName,
-		ThrottleRateLimit:      cfg.API.ThrottleRateLimit,
-		ThrottleBurstLimit:     cfg.API.ThrottleBurstLimit,
-		AccessLogRetentionDays: cfg.API.AccessLogRetentionDays,
+		Routes:                 httpRoutes(a.Routes),
+		StageName:              a.StageName,
+		ThrottleRateLimit:      a.ThrottleRateLimit,
+		ThrottleBurstLimit:     a.ThrottleBurstLimit,
+		AccessLogRetentionDays: a.AccessLogRetentionDays,
+		PublicRoutes:           httpRoutes(a.PublicRoutes),
+	}
+	if a.JWTIssuer != "" {
+		apiProps.JWT = &appconstructs.JWTAuth{Issuer: a.JWTIssuer, Audience: a.JWTAudience}
+	}
+	if len(a.CORSAllowOrigins) > 0 {
+		apiProps.CORS = &appconstructs.CORS{
+			AllowOrigins:  a.CORSAllowOrigins,
+			AllowMethods:  a.CORSAllowMethods,
+			AllowHeaders:  a.CORSAllowHeaders,
+			MaxAgeSeconds: a.CORSMaxAgeSeconds,
+		}
+	}
+	if a.DomainName != "" {
+		apiProps.Domain = &appconstructs.CustomDomain{
+			Name:           a.DomainName,
+			CertificateARN: a.CertificateARN,
+			HostedZoneID:   a.HostedZoneID,
+			HostedZoneName: a.HostedZoneName,
+		}
+	}
+	api := stacks.NewAPI(app, cfg.StackName("Api"), apiProps)
+
+	m := cfg.Monitoring
+	mon := stacks.NewMonitoring(app, cfg.StackName("Monitoring"), stacks.MonitoringProps{
+		StackProps:           stackProps("Monitoring", "Alarms, alarm topic and dashboard"),
+		API:                  api.HTTPAPI.API,
+		LoadBalancerFullName: svc.LoadBalancerFullName,
+		TargetGroupFullName:  svc.TargetGroupFullName,
+		Service:              svc.Service,
+		Database:             db.Instance,
+		AlarmEmail:           m.AlarmEmail,
+		API5xxPercent:        m.API5xxPercent,
+		APILatencyP99Ms:      m.APILatencyP99Ms,
+		Target5xxPerMinute:   m.Target5xxPerMinute,
+		TargetResponseP99Ms:  m.TargetResponseP99Ms,
+		ServiceCPUPercent:    m.ServiceCPUPercent,
+		ServiceMemoryPercent: m.ServiceMemoryPercent,
+		DBCPUPercent:         m.DBCPUPercent,
+		DBFreeStorageGiB:     m.DBFreeStorageGiB,
+		DBConnections:        m.DBConnections,
 	})
 
-	return deployment{Network: net, Database: db, Service: svc, API: api}
+	return deployment{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
+}
+
+func httpRoutes(routes []config.Route) []appconstructs.HTTPRoute {
+	out := make([]appconstructs.HTTPRoute, len(routes))
+	for i, r := range routes {
+		out[i] = appconstructs.HTTPRoute{Method: r.Method, Path: r.Path}
+	}
+	return out
 }

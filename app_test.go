@@ -19,27 +19,48 @@ import (
 )
 
 // fixture is the whole app, synthesized once per test binary: the default
-// dev deployment, the prod profile, and a "Custom" dev deployment that sets
-// the options the defaults leave off (registry image, ARM64, explicit
-// routes, a v1 stage, a pinned environment).
+// dev deployment, the prod profile, a "Custom" dev deployment that sets the
+// options the defaults leave off (registry image, ARM64, explicit routes, a
+// v1 stage, a pinned environment, CORS, a custom domain with its own
+// certificate), and an "Options" dev deployment with the remaining switches
+// on (no NAT, ECS Exec, Fargate Spot, JWT, a Route 53 domain, alarm e-mail).
 type fixture struct {
-	dev, prod, custom deployment
-	cfg               map[string]config.Config
-	templates         map[string]map[string]any // stack name → template JSON
-	stacks            []awscdk.Stack
+	dev, prod, custom, options deployment
+	cfg                        map[string]config.Config
+	templates                  map[string]map[string]any // stack name → template JSON
+	stacks                     []awscdk.Stack
 }
 
 var customContext = map[string]any{
-	"app:name":            "Custom",
-	"app:image":           "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:1.2.3",
-	"app:cpuArchitecture": "ARM64",
-	"app:cpu":             "1024",
-	"app:memory":          "2048",
-	"app:routes":          "POST /users,GET /users/{id},GET /products",
-	"app:stageName":       "v1",
-	"app:environment":     "LOG_LEVEL=debug",
-	"app:account":         "123456789012",
-	"app:region":          "eu-west-1",
+	"app:name":             "Custom",
+	"app:image":            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:1.2.3",
+	"app:cpuArchitecture":  "ARM64",
+	"app:cpu":              "1024",
+	"app:memory":           "2048",
+	"app:routes":           "POST /users,GET /users/{id},GET /products",
+	"app:stageName":        "v1",
+	"app:environment":      "LOG_LEVEL=debug",
+	"app:account":          "123456789012",
+	"app:region":           "eu-west-1",
+	"app:corsAllowOrigins": "https://app.example.com",
+	"app:domainName":       "api.example.com",
+	"app:certificateArn":   "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
+}
+
+var optionsContext = map[string]any{
+	"app:name":                   "Options",
+	"app:natGateways":            "0",
+	"app:enableExecuteCommand":   "true",
+	"app:readonlyRootFilesystem": "false",
+	"app:fargateSpot":            "true",
+	"app:jwtIssuer":              "https://issuer.example.com/",
+	"app:jwtAudience":            "client1,client2",
+	"app:routes":                 "GET /health,ANY /{proxy+}",
+	"app:publicRoutes":           "GET /health",
+	"app:domainName":             "api.example.com",
+	"app:hostedZoneId":           "Z0123456789ABCDEFGHIJ",
+	"app:hostedZoneName":         "example.com",
+	"app:alarmEmail":             "oncall@example.com",
 }
 
 var synthesize = sync.OnceValues(func() (*fixture, error) {
@@ -67,6 +88,7 @@ var synthesize = sync.OnceValues(func() (*fixture, error) {
 		{"dev", nil, &f.dev},
 		{"prod", map[string]any{"app:profile": "prod"}, &f.prod},
 		{"custom", customContext, &f.custom},
+		{"options", optionsContext, &f.options},
 	} {
 		ctx := map[string]any{}
 		for k, val := range flags {
@@ -81,7 +103,7 @@ var synthesize = sync.OnceValues(func() (*fixture, error) {
 		}
 		f.cfg[v.name] = cfg
 		*v.into = build(app, cfg)
-		f.stacks = append(f.stacks, v.into.Network.Stack, v.into.Database.Stack, v.into.Service.Stack, v.into.API.Stack)
+		f.stacks = append(f.stacks, v.into.Network.Stack, v.into.Database.Stack, v.into.Service.Stack, v.into.API.Stack, v.into.Monitoring.Stack)
 	}
 
 	assembly := app.Synth(nil)
@@ -195,16 +217,16 @@ func arrayWith(v ...any) assertions.Matcher    { return assertions.Match_ArrayWi
 
 func TestStacks(t *testing.T) {
 	f := app(t)
-	for _, name := range []string{"dev", "prod", "custom"} {
+	for _, name := range []string{"dev", "prod", "custom", "options"} {
 		cfg := f.cfg[name]
-		for _, part := range []string{"Network", "Database", "Service", "Api"} {
+		for _, part := range []string{"Network", "Database", "Service", "Api", "Monitoring"} {
 			if _, ok := f.templates[cfg.StackName(part)]; !ok {
 				t.Errorf("%s: no template for stack %s", name, cfg.StackName(part))
 			}
 		}
 	}
-	if got := len(f.templates); got != 12 {
-		t.Errorf("synthesized %d templates, want 12 (4 stacks × 3 deployments)", got)
+	if got := len(f.templates); got != 20 {
+		t.Errorf("synthesized %d templates, want 20 (5 stacks × 4 deployments)", got)
 	}
 }
 
@@ -336,6 +358,7 @@ func TestService(t *testing.T) {
 		{"listener on port 80", dev, "AWS::ElasticLoadBalancingV2::Listener", obj("Port", 80, "Protocol", "HTTP")},
 		{"target group health check and 30 s deregistration", dev, "AWS::ElasticLoadBalancingV2::TargetGroup", obj(
 			"HealthCheckPath", "/healthz", "TargetType", "ip",
+			"HealthCheckIntervalSeconds", 5, "HealthyThresholdCount", 2, "UnhealthyThresholdCount", 2,
 			"TargetGroupAttributes", arrayWith(obj("Key", "deregistration_delay.timeout_seconds", "Value", "30")))},
 		{"tasks run in private subnets without public IPs", dev, "AWS::ECS::Service", obj(
 			"LaunchType", "FARGATE",
@@ -655,4 +678,154 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestProductionOptions covers the switches of the "run it in production"
+// work: each one is asserted on where it is on and off where it is not.
+func TestProductionOptions(t *testing.T) {
+	f := app(t)
+	dev, prod, custom, opt := f.dev, f.prod, f.custom, f.options
+	absent := assertions.Match_Absent()
+	tests := []struct {
+		name  string
+		stack awscdk.Stack
+		typ   string
+		props assertions.Matcher
+	}{
+		// Deploys.
+		{"bad releases roll back on the 5xx alarm", dev.Service.Stack, "AWS::ECS::Service", obj("DeploymentConfiguration", obj(
+			"Alarms", obj("Enable", true, "Rollback", true, "AlarmNames", []any{obj("Ref", assertions.Match_StringLikeRegexp(jsii.String("^WebRollback5xx")))}),
+			"DeploymentCircuitBreaker", obj("Enable", true, "Rollback", true)))},
+		{"rollback alarm: dev threshold", dev.Service.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "HTTPCode_Target_5XX_Count", "Threshold", 10, "DatapointsToAlarm", 3, "EvaluationPeriods", 5)},
+		{"rollback alarm: prod threshold", prod.Service.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "HTTPCode_Target_5XX_Count", "Threshold", 5)},
+
+		// Alarms and the topic.
+		{"alarm topic is encrypted", dev.Monitoring.Stack, "AWS::SNS::Topic", obj("KmsMasterKeyId", assertions.Match_AnyValue())},
+		{"alarm topic takes TLS only", dev.Monitoring.Stack, "AWS::SNS::TopicPolicy", obj("PolicyDocument", obj("Statement", arrayWith(obj(
+			"Effect", "Deny", "Condition", obj("Bool", obj("aws:SecureTransport", "false"))))))},
+		{"e-mail subscription when configured", opt.Monitoring.Stack, "AWS::SNS::Subscription", obj("Protocol", "email", "Endpoint", "oncall@example.com")},
+		{"API 5xx rate alarm (dev 5%)", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("Threshold", 5, "Metrics", arrayWith(obj("Expression", "IF(requests > 0, 100 * errors / requests, 0)")))},
+		{"API 5xx rate alarm (prod 1%)", prod.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("Threshold", 1, "Metrics", arrayWith(obj("Expression", assertions.Match_AnyValue())))},
+		{"API p99 latency alarm", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("Namespace", "AWS/ApiGateway", "MetricName", "Latency", "ExtendedStatistic", "p99", "Threshold", 2000)},
+		{"ALB task 5xx alarm", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("Namespace", "AWS/ApplicationELB", "MetricName", "HTTPCode_Target_5XX_Count", "Threshold", 10)},
+		{"ALB unhealthy task alarm", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "UnHealthyHostCount", "Threshold", 0, "ComparisonOperator", "GreaterThanThreshold")},
+		{"ALB task response time alarm (seconds)", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "TargetResponseTime", "ExtendedStatistic", "p99", "Threshold", 1)},
+		{"ECS CPU alarm", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("Namespace", "AWS/ECS", "MetricName", "CPUUtilization", "Threshold", 85)},
+		{"ECS memory alarm", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("Namespace", "AWS/ECS", "MetricName", "MemoryUtilization", "Threshold", 85)},
+		{"RDS CPU alarm", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("Namespace", "AWS/RDS", "MetricName", "CPUUtilization", "Threshold", 80)},
+		{"RDS free storage alarm (5 GiB in bytes)", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "FreeStorageSpace", "Threshold", 5*(1<<30), "ComparisonOperator", "LessThanThreshold")},
+		{"RDS connections alarm (prod)", prod.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "DatabaseConnections", "Threshold", 300)},
+		{"one dashboard", dev.Monitoring.Stack, "AWS::CloudWatch::Dashboard", obj("DashboardBody", assertions.Match_AnyValue())},
+
+		// Access to the API.
+		{"JWT authorizer from config", opt.API.Stack, "AWS::ApiGatewayV2::Authorizer", obj(
+			"AuthorizerType", "JWT", "IdentitySource", []any{"$request.header.Authorization"},
+			"JwtConfiguration", obj("Issuer", "https://issuer.example.com/", "Audience", []any{"client1", "client2"}))},
+		{"protected route uses the JWT authorizer", opt.API.Stack, "AWS::ApiGatewayV2::Route", obj("RouteKey", "ANY /{proxy+}", "AuthorizationType", "JWT")},
+		{"public route stays open", opt.API.Stack, "AWS::ApiGatewayV2::Route", obj("RouteKey", "GET /health", "AuthorizationType", "NONE")},
+		{"no JWT: routes open", dev.API.Stack, "AWS::ApiGatewayV2::Route", obj("AuthorizationType", "NONE")},
+		{"CORS from config", custom.API.Stack, "AWS::ApiGatewayV2::Api", obj("CorsConfiguration", obj(
+			"AllowOrigins", []any{"https://app.example.com"}, "AllowHeaders", []any{"content-type", "authorization"}, "MaxAge", 600))},
+		{"no CORS by default", dev.API.Stack, "AWS::ApiGatewayV2::Api", obj("CorsConfiguration", absent)},
+		{"custom domain with a created, DNS-validated certificate", opt.API.Stack, "AWS::CertificateManager::Certificate", obj(
+			"DomainName", "api.example.com", "ValidationMethod", "DNS",
+			"DomainValidationOptions", []any{obj("DomainName", "api.example.com", "HostedZoneId", "Z0123456789ABCDEFGHIJ")})},
+		{"custom domain is TLS 1.2 and regional", opt.API.Stack, "AWS::ApiGatewayV2::DomainName", obj(
+			"DomainName", "api.example.com", "DomainNameConfigurations", []any{obj("EndpointType", "REGIONAL", "SecurityPolicy", "TLS_1_2")})},
+		{"custom domain maps the stage", opt.API.Stack, "AWS::ApiGatewayV2::ApiMapping", obj("Stage", "prod", "DomainName", obj("Ref", assertions.Match_StringLikeRegexp(jsii.String("^ApiDomain"))))},
+		{"alias record in the hosted zone", opt.API.Stack, "AWS::Route53::RecordSet", obj("Name", "api.example.com.", "Type", "A", "HostedZoneId", "Z0123456789ABCDEFGHIJ")},
+		{"custom domain with a given certificate", custom.API.Stack, "AWS::ApiGatewayV2::DomainName", obj(
+			"DomainNameConfigurations", []any{obj("CertificateArn", customContext["app:certificateArn"])})},
+		{"ECS Exec on when configured", opt.Service.Stack, "AWS::ECS::Service", obj("EnableExecuteCommand", true)},
+		{"ECS Exec sessions are logged", opt.Service.Stack, "AWS::ECS::Cluster", obj("Configuration", obj("ExecuteCommandConfiguration", obj(
+			"Logging", "OVERRIDE", "LogConfiguration", obj("CloudWatchLogGroupName", obj("Ref", assertions.Match_StringLikeRegexp(jsii.String("^ExecLogs")))))))},
+		{"ECS Exec task role may open SSM channels", opt.Service.Stack, "AWS::IAM::Policy", obj("PolicyDocument", obj("Statement", arrayWith(obj(
+			"Action", arrayWith("ssmmessages:CreateControlChannel")))))},
+		{"ECS Exec off by default", prod.Service.Stack, "AWS::ECS::Service", obj("EnableExecuteCommand", false)},
+
+		// Cost modes.
+		{"no NAT: ECR, Logs and Secrets Manager endpoints", opt.Network.Stack, "AWS::EC2::VPCEndpoint", obj(
+			"VpcEndpointType", "Interface", "PrivateDnsEnabled", true,
+			"ServiceName", obj("Fn::Join", arrayWith(arrayWith(".ecr.dkr"))))},
+		{"no NAT: S3 gateway endpoint for image layers", opt.Network.Stack, "AWS::EC2::VPCEndpoint", obj("VpcEndpointType", "Gateway")},
+		{"no NAT: tasks may reach the endpoints on 443", opt.Service.Stack, "AWS::EC2::SecurityGroupIngress", obj(
+			"FromPort", 443, "ToPort", 443, "GroupId", stackOutput("EndpointSecurityGroup"))},
+		{"Fargate Spot mix when configured", opt.Service.Stack, "AWS::ECS::Service", obj(
+			"LaunchType", absent,
+			"CapacityProviderStrategy", []any{
+				obj("CapacityProvider", "FARGATE", "Base", 1, "Weight", 1),
+				obj("CapacityProvider", "FARGATE_SPOT", "Weight", 3),
+			})},
+		{"Fargate Spot: cluster has the Fargate capacity providers", opt.Service.Stack, "AWS::ECS::ClusterCapacityProviderAssociations", obj(
+			"CapacityProviders", arrayWith("FARGATE_SPOT"))},
+		{"on-demand Fargate by default", dev.Service.Stack, "AWS::ECS::Service", obj("LaunchType", "FARGATE", "CapacityProviderStrategy", absent)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { hasResource(t, tt.stack, tt.typ, tt.props) })
+	}
+
+	counts := []struct {
+		name  string
+		stack awscdk.Stack
+		typ   string
+		want  int
+	}{
+		{"ten alarms notify the topic", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", 10},
+		{"no e-mail subscription unless configured", dev.Monitoring.Stack, "AWS::SNS::Subscription", 0},
+		{"no authorizer unless configured", dev.API.Stack, "AWS::ApiGatewayV2::Authorizer", 0},
+		{"no custom domain unless configured", dev.API.Stack, "AWS::ApiGatewayV2::DomainName", 0},
+		{"given certificate: none created", custom.API.Stack, "AWS::CertificateManager::Certificate", 0},
+		{"given certificate: no DNS record created", custom.API.Stack, "AWS::Route53::RecordSet", 0},
+		{"no NAT gateway", opt.Network.Stack, "AWS::EC2::NatGateway", 0},
+		{"no internet gateway", opt.Network.Stack, "AWS::EC2::InternetGateway", 0},
+		{"ECS Exec without NAT gets ssmmessages too: 5 interface + 1 gateway endpoints", opt.Network.Stack, "AWS::EC2::VPCEndpoint", 6},
+		{"no endpoints with NAT", dev.Network.Stack, "AWS::EC2::VPCEndpoint", 0},
+	}
+	for _, tt := range counts {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := len(f.resources(tt.stack, tt.typ)); got != tt.want {
+				t.Errorf("%s: %d resources of type %s, want %d", *tt.stack.StackName(), got, tt.typ, tt.want)
+			}
+		})
+	}
+
+	t.Run("every monitoring alarm notifies the topic on alarm and on recovery", func(t *testing.T) {
+		for id, a := range f.resources(dev.Monitoring.Stack, "AWS::CloudWatch::Alarm") {
+			for _, key := range []string{"AlarmActions", "OKActions"} {
+				raw, _ := json.Marshal(a[key])
+				if !strings.Contains(string(raw), `"Ref":"Alarms`) {
+					t.Errorf("%s %s = %s, want the alarm topic", id, key, raw)
+				}
+			}
+		}
+	})
+	t.Run("outputs: dashboard URL and custom URL", func(t *testing.T) {
+		if out := f.templates[*dev.Monitoring.StackName()]["Outputs"].(map[string]any)["DashboardUrl"]; out == nil {
+			t.Error("monitoring stack has no DashboardUrl output")
+		} else if raw, _ := json.Marshal(out); !strings.Contains(string(raw), "#dashboards:name=") {
+			t.Errorf("DashboardUrl = %s", raw)
+		}
+		out, _ := f.templates[*opt.API.StackName()]["Outputs"].(map[string]any)["CustomUrl"].(map[string]any)
+		if out["Value"] != "https://api.example.com/" {
+			t.Errorf("CustomUrl = %v, want https://api.example.com/", out["Value"])
+		}
+	})
+	t.Run("no NAT: private subnets have no route out", func(t *testing.T) {
+		for id, r := range f.resources(opt.Network.Stack, "AWS::EC2::Route") {
+			t.Errorf("route %s exists in a VPC without NAT: %v", id, r)
+		}
+	})
+	t.Run("dashboard follows the request from API to database", func(t *testing.T) {
+		d := f.only(t, dev.Monitoring.Stack, "AWS::CloudWatch::Dashboard")
+		raw, _ := json.Marshal(d["DashboardBody"])
+		body := string(raw)
+		last := -1
+		for _, hop := range []string{"1. API Gateway", "2. ALB", "3. ECS service", "4. RDS"} {
+			i := strings.Index(body, hop)
+			if i < 0 || i < last {
+				t.Errorf("dashboard lacks %q or has it out of order", hop)
+			}
+			last = i
+		}
+	})
 }

@@ -26,10 +26,11 @@ type Config struct {
 	Account string
 	Region  string
 
-	Network  Network
-	Database Database
-	Service  Service
-	API      API
+	Network    Network
+	Database   Database
+	Service    Service
+	API        API
+	Monitoring Monitoring
 }
 
 // Network configures the VPC.
@@ -37,7 +38,9 @@ type Network struct {
 	// MaxAZs is how many availability zones the VPC spans.
 	MaxAZs int
 	// NATGateways is how many NAT gateways carry the private subnets' egress:
-	// 1 is cheap, one per AZ survives the loss of an AZ.
+	// 1 is cheap, one per AZ survives the loss of an AZ, 0 means no internet
+	// egress at all: VPC endpoints serve ECR, S3, CloudWatch Logs and
+	// Secrets Manager instead.
 	NATGateways int
 	// FlowLogRetentionDays is how long VPC flow logs are kept.
 	FlowLogRetentionDays int
@@ -98,6 +101,10 @@ type Service struct {
 	RequestsPerTarget int
 	// LogRetentionDays is how long container logs are kept.
 	LogRetentionDays int
+	// EnableExecuteCommand turns on ECS Exec (needs a writable root filesystem).
+	EnableExecuteCommand bool
+	// FargateSpot runs all but one task on Fargate Spot capacity.
+	FargateSpot bool
 }
 
 // API configures the API Gateway HTTP API.
@@ -112,6 +119,50 @@ type API struct {
 	ThrottleBurstLimit int
 	// AccessLogRetentionDays is how long the stage's access logs are kept.
 	AccessLogRetentionDays int
+
+	// JWTIssuer turns on a JWT authorizer for every route not in
+	// PublicRoutes; JWTAudience lists the accepted "aud" values.
+	JWTIssuer    string
+	JWTAudience  []string
+	PublicRoutes []Route
+
+	// CORSAllowOrigins turns CORS on when not empty.
+	CORSAllowOrigins  []string
+	CORSAllowMethods  []string
+	CORSAllowHeaders  []string
+	CORSMaxAgeSeconds int
+
+	// DomainName maps the stage to a custom domain, with the ACM certificate
+	// CertificateARN, or with a certificate created and DNS-validated in the
+	// Route 53 hosted zone HostedZoneID/HostedZoneName (which also gets the
+	// alias record).
+	DomainName     string
+	CertificateARN string
+	HostedZoneID   string
+	HostedZoneName string
+}
+
+// Monitoring configures alarms and the dashboard. Thresholds apply per
+// minute unless said otherwise; an alarm fires after 3 of 5 bad minutes.
+type Monitoring struct {
+	// AlarmEmail subscribes an address to the alarm topic; empty subscribes none.
+	AlarmEmail string
+	// API5xxPercent is the share of API responses that may be 5xx.
+	API5xxPercent int
+	// APILatencyP99Ms bounds the API's p99 latency.
+	APILatencyP99Ms int
+	// Target5xxPerMinute bounds 5xx responses from the tasks; it also rolls
+	// deployments back.
+	Target5xxPerMinute int
+	// TargetResponseP99Ms bounds the tasks' p99 response time at the ALB.
+	TargetResponseP99Ms int
+	// ServiceCPUPercent and ServiceMemoryPercent bound the service's average use.
+	ServiceCPUPercent    int
+	ServiceMemoryPercent int
+	// DBCPUPercent, DBFreeStorageGiB and DBConnections bound the database.
+	DBCPUPercent     int
+	DBFreeStorageGiB int
+	DBConnections    int
 }
 
 // Route is one HTTP API route.
@@ -171,6 +222,23 @@ func defaults(profile, name string) Config {
 			ThrottleRateLimit:      100,
 			ThrottleBurstLimit:     200,
 			AccessLogRetentionDays: 14,
+			JWTAudience:            []string{},
+			PublicRoutes:           []Route{},
+			CORSAllowOrigins:       []string{},
+			CORSAllowMethods:       []string{"GET", "POST", "PUT", "PATCH", "DELETE"},
+			CORSAllowHeaders:       []string{"content-type", "authorization"},
+			CORSMaxAgeSeconds:      600,
+		},
+		Monitoring: Monitoring{
+			API5xxPercent:        5,
+			APILatencyP99Ms:      2000,
+			Target5xxPerMinute:   10,
+			TargetResponseP99Ms:  1000,
+			ServiceCPUPercent:    85,
+			ServiceMemoryPercent: 85,
+			DBCPUPercent:         80,
+			DBFreeStorageGiB:     5,
+			DBConnections:        60,
 		},
 	}
 	if profile == ProfileProd {
@@ -190,6 +258,10 @@ func defaults(profile, name string) Config {
 		c.API.ThrottleRateLimit = 1000
 		c.API.ThrottleBurstLimit = 2000
 		c.API.AccessLogRetentionDays = 90
+		c.Monitoring.API5xxPercent = 1
+		c.Monitoring.Target5xxPerMinute = 5
+		c.Monitoring.DBFreeStorageGiB = 10
+		c.Monitoring.DBConnections = 300
 	}
 	return c
 }

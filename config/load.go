@@ -34,6 +34,8 @@ func (k key) set(c *Config, raw any) error {
 		return setMap(f, raw)
 	case *[]Route:
 		return setRoutes(f, raw)
+	case *[]string:
+		return setList(f, raw)
 	}
 	panic("config: key " + k.name + " has a field of an unsupported type")
 }
@@ -47,7 +49,7 @@ var keys = []key{
 	{"region", "AWS region to pin the stacks to; needs account too.", func(c *Config) any { return &c.Region }},
 
 	{"maxAzs", "Availability zones the VPC spans (more than 2 needs account and region).", func(c *Config) any { return &c.Network.MaxAZs }},
-	{"natGateways", "NAT gateways for the private subnets' egress (1 to maxAzs).", func(c *Config) any { return &c.Network.NATGateways }},
+	{"natGateways", "NAT gateways for the private subnets' egress (0 to maxAzs); 0 uses VPC endpoints and needs an image in ECR.", func(c *Config) any { return &c.Network.NATGateways }},
 	{"flowLogRetentionDays", "Retention of the VPC flow logs, in days.", func(c *Config) any { return &c.Network.FlowLogRetentionDays }},
 
 	{"dbEngineVersion", "PostgreSQL version, full minor version such as 17.9.", func(c *Config) any { return &c.Database.EngineVersion }},
@@ -76,12 +78,36 @@ var keys = []key{
 	{"cpuTargetPercent", "Average task CPU the autoscaler aims for (10-90).", func(c *Config) any { return &c.Service.CPUTargetPercent }},
 	{"requestsPerTarget", "ALB requests per task per minute the autoscaler aims for.", func(c *Config) any { return &c.Service.RequestsPerTarget }},
 	{"logRetentionDays", "Retention of the container logs, in days.", func(c *Config) any { return &c.Service.LogRetentionDays }},
+	{"enableExecuteCommand", "ECS Exec into running tasks, with session logs (needs readonlyRootFilesystem=false).", func(c *Config) any { return &c.Service.EnableExecuteCommand }},
+	{"fargateSpot", "Run all tasks but one on Fargate Spot (cheaper, may be interrupted).", func(c *Config) any { return &c.Service.FargateSpot }},
 
 	{"routes", `HTTP API routes: JSON array or comma-separated "METHOD /path" strings.`, func(c *Config) any { return &c.API.Routes }},
 	{"stageName", "Named API stage that prefixes the invoke URL, e.g. prod or v1.", func(c *Config) any { return &c.API.StageName }},
 	{"throttleRateLimit", "Stage default steady-state request rate limit (requests per second).", func(c *Config) any { return &c.API.ThrottleRateLimit }},
 	{"throttleBurstLimit", "Stage default burst limit (requests).", func(c *Config) any { return &c.API.ThrottleBurstLimit }},
 	{"accessLogRetentionDays", "Retention of the API access logs, in days.", func(c *Config) any { return &c.API.AccessLogRetentionDays }},
+	{"jwtIssuer", "Issuer URL (https) of a JWT authorizer on every route not in publicRoutes; empty: no authorizer.", func(c *Config) any { return &c.API.JWTIssuer }},
+	{"jwtAudience", "Accepted JWT audiences (list); required with jwtIssuer.", func(c *Config) any { return &c.API.JWTAudience }},
+	{"publicRoutes", "Routes (from routes) that stay open when jwtIssuer is set.", func(c *Config) any { return &c.API.PublicRoutes }},
+	{"corsAllowOrigins", "CORS allowed origins (list, e.g. https://app.example.com); empty: CORS off.", func(c *Config) any { return &c.API.CORSAllowOrigins }},
+	{"corsAllowMethods", "CORS allowed methods (list).", func(c *Config) any { return &c.API.CORSAllowMethods }},
+	{"corsAllowHeaders", "CORS allowed request headers (list).", func(c *Config) any { return &c.API.CORSAllowHeaders }},
+	{"corsMaxAgeSeconds", "How long browsers may cache a CORS preflight answer.", func(c *Config) any { return &c.API.CORSMaxAgeSeconds }},
+	{"domainName", "Custom domain for the API stage, e.g. api.example.com; empty: none.", func(c *Config) any { return &c.API.DomainName }},
+	{"certificateArn", "ACM certificate (same region) for domainName; or use hostedZoneId.", func(c *Config) any { return &c.API.CertificateARN }},
+	{"hostedZoneId", "Route 53 zone in which to create and validate a certificate and the alias record for domainName.", func(c *Config) any { return &c.API.HostedZoneID }},
+	{"hostedZoneName", "Name of hostedZoneId's zone, e.g. example.com.", func(c *Config) any { return &c.API.HostedZoneName }},
+
+	{"alarmEmail", "E-mail address subscribed to the alarm topic; empty: none.", func(c *Config) any { return &c.Monitoring.AlarmEmail }},
+	{"alarmApi5xxPercent", "Alarm when more than this % of API responses are 5xx.", func(c *Config) any { return &c.Monitoring.API5xxPercent }},
+	{"alarmApiLatencyP99Ms", "Alarm when the API's p99 latency exceeds this, in ms.", func(c *Config) any { return &c.Monitoring.APILatencyP99Ms }},
+	{"alarmTarget5xxPerMinute", "Alarm (and roll a deployment back) above this many task 5xx responses per minute.", func(c *Config) any { return &c.Monitoring.Target5xxPerMinute }},
+	{"alarmTargetResponseP99Ms", "Alarm when the tasks' p99 response time at the ALB exceeds this, in ms.", func(c *Config) any { return &c.Monitoring.TargetResponseP99Ms }},
+	{"alarmServiceCpuPercent", "Alarm when the service's average CPU exceeds this %.", func(c *Config) any { return &c.Monitoring.ServiceCPUPercent }},
+	{"alarmServiceMemoryPercent", "Alarm when the service's average memory exceeds this %.", func(c *Config) any { return &c.Monitoring.ServiceMemoryPercent }},
+	{"alarmDbCpuPercent", "Alarm when the database's CPU exceeds this %.", func(c *Config) any { return &c.Monitoring.DBCPUPercent }},
+	{"alarmDbFreeStorageGiB", "Alarm when the database's free storage falls below this, in GiB.", func(c *Config) any { return &c.Monitoring.DBFreeStorageGiB }},
+	{"alarmDbConnections", "Alarm when the database has more connections than this.", func(c *Config) any { return &c.Monitoring.DBConnections }},
 }
 
 // Keys returns every supported key with its prefix, in documentation order.
@@ -291,16 +317,18 @@ func setMap(field *map[string]string, raw any) error {
 	return nil
 }
 
-func setRoutes(field *[]Route, raw any) error {
-	var items []string
+// setList reads a JSON array of strings (cdk.json), or a string holding a
+// JSON array or comma-separated items (-c on the command line).
+func setList(field *[]string, raw any) error {
+	items := []string{}
 	switch v := raw.(type) {
 	case []any:
 		for _, item := range v {
 			s, ok := item.(string)
 			if !ok {
-				return fmt.Errorf("route %s is not a string", describe(item))
+				return fmt.Errorf("item %s is not a string", describe(item))
 			}
-			items = append(items, s)
+			items = append(items, strings.TrimSpace(s))
 		}
 	case string:
 		s := strings.TrimSpace(v)
@@ -309,10 +337,21 @@ func setRoutes(field *[]Route, raw any) error {
 				return fmt.Errorf("%q is not a JSON array of strings: %v", v, err)
 			}
 		} else if s != "" {
-			items = strings.Split(s, ",")
+			for _, item := range strings.Split(s, ",") {
+				items = append(items, strings.TrimSpace(item))
+			}
 		}
 	default:
-		return fmt.Errorf("%s is not a list of routes", describe(raw))
+		return fmt.Errorf("%s is not a list", describe(raw))
+	}
+	*field = items
+	return nil
+}
+
+func setRoutes(field *[]Route, raw any) error {
+	var items []string
+	if err := setList(&items, raw); err != nil {
+		return err
 	}
 	routes := make([]Route, 0, len(items))
 	for _, item := range items {

@@ -40,6 +40,8 @@ func render(field any) string {
 			parts[i] = r.String()
 		}
 		s = strings.Join(parts, ", ")
+	case *[]string:
+		s = strings.Join(*f, ", ")
 	}
 	if s == "" {
 		return "(empty)"

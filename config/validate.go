@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -52,6 +53,13 @@ var (
 	reEnvName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
 	rePathLiteral  = regexp.MustCompile(`^[A-Za-z0-9._~:@!$&'()*,;=-]+$`)
 	rePathParam    = regexp.MustCompile(`^\{([A-Za-z0-9_.-]+)(\+?)\}$`)
+	reECRImage     = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/`)
+	reEmail        = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
+	reOrigin       = regexp.MustCompile(`^https?://[a-z0-9*]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$`)
+	reHeader       = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
+	reDomain       = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	reCertificate  = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}$`)
+	reZoneID       = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 	reImageRef     = regexp.MustCompile(`^` + imageName + `(?::` + imageTag + `)?(?:@` + imageDigest + `)?$`)
 	imageDomain    = `(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?`
 	imagePathPart  = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
@@ -91,8 +99,17 @@ func (c Config) Validate() []string {
 	case n.MaxAZs > 2 && c.Account == "":
 		p.add("maxAzs", n.MaxAZs, "2 for environment-agnostic stacks; set account and region to span more AZs")
 	}
-	if n.NATGateways < 1 || n.NATGateways > n.MaxAZs {
-		p.add("natGateways", n.NATGateways, fmt.Sprintf("1 to maxAzs (%d): tasks in private subnets need egress to pull images and reach AWS APIs", n.MaxAZs))
+	if n.NATGateways < 0 || n.NATGateways > n.MaxAZs {
+		p.add("natGateways", n.NATGateways, fmt.Sprintf("0 (VPC endpoints, no internet egress) to maxAzs (%d)", n.MaxAZs))
+	}
+	if n.NATGateways == 0 {
+		// Without a NAT gateway the tasks reach only what VPC endpoints serve:
+		// ECR in this region.
+		if m := reECRImage.FindStringSubmatch(c.Service.Image); c.Service.Image != "" && m == nil {
+			p.add("image", c.Service.Image, "with natGateways=0, an image in private ECR (or empty to build sampleapi/): other registries are out of reach without internet egress")
+		} else if m != nil && c.Region != "" && m[1] != c.Region {
+			p.add("image", c.Service.Image, "with natGateways=0, an ECR image in the stacks' region ("+c.Region+"): VPC endpoints serve only their own region")
+		}
 	}
 	p.retention("flowLogRetentionDays", n.FlowLogRetentionDays)
 
@@ -170,6 +187,9 @@ func (c Config) Validate() []string {
 		p.add("requestsPerTarget", s.RequestsPerTarget, "1 to 1000000 requests per task per minute")
 	}
 	p.retention("logRetentionDays", s.LogRetentionDays)
+	if s.EnableExecuteCommand && s.ReadonlyRootFilesystem {
+		p.add("enableExecuteCommand", true, "only with readonlyRootFilesystem=false: ECS Exec's agent writes into the container's filesystem")
+	}
 
 	a := c.API
 	if len(a.Routes) == 0 {
@@ -194,8 +214,114 @@ func (c Config) Validate() []string {
 		p.add("throttleBurstLimit", a.ThrottleBurstLimit, "1 to 5000 requests (the default account quota)")
 	}
 	p.retention("accessLogRetentionDays", a.AccessLogRetentionDays)
+	p.checkAuth(a)
+	p.checkCORS(a)
+	p.checkDomain(c)
+
+	m := c.Monitoring
+	if m.AlarmEmail != "" && !reEmail.MatchString(m.AlarmEmail) {
+		p.add("alarmEmail", m.AlarmEmail, "an e-mail address such as oncall@example.com, or empty")
+	}
+	p.between("alarmApi5xxPercent", m.API5xxPercent, 1, 100, "%")
+	p.between("alarmApiLatencyP99Ms", m.APILatencyP99Ms, 1, 30000, "ms (API Gateway times out at 30 s)")
+	p.between("alarmTarget5xxPerMinute", m.Target5xxPerMinute, 1, 100000, "responses per minute")
+	p.between("alarmTargetResponseP99Ms", m.TargetResponseP99Ms, 1, 60000, "ms")
+	p.between("alarmServiceCpuPercent", m.ServiceCPUPercent, 1, 100, "%")
+	p.between("alarmServiceMemoryPercent", m.ServiceMemoryPercent, 1, 100, "%")
+	p.between("alarmDbCpuPercent", m.DBCPUPercent, 1, 100, "%")
+	p.between("alarmDbFreeStorageGiB", m.DBFreeStorageGiB, 1, 65536, "GiB")
+	p.between("alarmDbConnections", m.DBConnections, 1, 100000, "connections")
 
 	return p
+}
+
+func (p *problems) checkAuth(a API) {
+	if a.JWTIssuer == "" {
+		if len(a.JWTAudience) > 0 {
+			p.add("jwtAudience", strings.Join(a.JWTAudience, ","), "empty unless jwtIssuer is set")
+		}
+		if len(a.PublicRoutes) > 0 {
+			p.add("publicRoutes", routeList(a.PublicRoutes), "empty unless jwtIssuer is set (without an authorizer every route is public)")
+		}
+		return
+	}
+	if u, err := url.Parse(a.JWTIssuer); err != nil || u.Scheme != "https" || u.Host == "" {
+		p.add("jwtIssuer", a.JWTIssuer, "an https URL such as https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf or https://example.auth0.com/")
+	}
+	if len(a.JWTAudience) == 0 || slices.Contains(a.JWTAudience, "") {
+		p.add("jwtAudience", strings.Join(a.JWTAudience, ","), "one or more non-empty audiences (client IDs) when jwtIssuer is set")
+	}
+	for _, r := range a.PublicRoutes {
+		if !slices.Contains(a.Routes, r) {
+			p.add("publicRoutes", r.String(), "routes listed in app:routes ("+routeList(a.Routes)+")")
+		}
+	}
+}
+
+func (p *problems) checkCORS(a API) {
+	for _, o := range a.CORSAllowOrigins {
+		if o != "*" && !reOrigin.MatchString(o) {
+			p.add("corsAllowOrigins", o, "* or origins such as https://app.example.com or http://localhost:3000 (scheme, host, optional port; no path)")
+		}
+	}
+	for _, m := range a.CORSAllowMethods {
+		if m != "*" && !slices.Contains(routeMethods[1:], m) {
+			p.add("corsAllowMethods", m, "* or methods among "+strings.Join(routeMethods[1:], ", "))
+		}
+	}
+	for _, h := range a.CORSAllowHeaders {
+		if h != "*" && !reHeader.MatchString(h) {
+			p.add("corsAllowHeaders", h, "* or header names such as content-type")
+		}
+	}
+	p.between("corsMaxAgeSeconds", a.CORSMaxAgeSeconds, 0, 86400, "seconds")
+}
+
+func (p *problems) checkDomain(c Config) {
+	a := c.API
+	if a.DomainName == "" {
+		for key, v := range map[string]string{"certificateArn": a.CertificateARN, "hostedZoneId": a.HostedZoneID, "hostedZoneName": a.HostedZoneName} {
+			if v != "" {
+				p.add(key, v, "empty unless domainName is set")
+			}
+		}
+		return
+	}
+	if len(a.DomainName) > 253 || !reDomain.MatchString(a.DomainName) {
+		p.add("domainName", a.DomainName, "a lower-case DNS name such as api.example.com")
+	}
+	switch {
+	case (a.CertificateARN == "") == (a.HostedZoneID == ""):
+		p.add("domainName", a.DomainName, "exactly one of certificateArn (an existing certificate) or hostedZoneId with hostedZoneName (create and validate one)")
+	case a.CertificateARN != "":
+		m := reCertificate.FindStringSubmatch(a.CertificateARN)
+		if m == nil {
+			p.add("certificateArn", a.CertificateARN, "an ACM certificate ARN arn:aws:acm:REGION:ACCOUNT:certificate/ID")
+		} else if c.Region != "" && m[1] != c.Region {
+			p.add("certificateArn", a.CertificateARN, "a certificate in the stacks' region ("+c.Region+"): a regional API domain needs one from its own region")
+		}
+		if a.HostedZoneName != "" {
+			p.add("hostedZoneName", a.HostedZoneName, "empty with certificateArn (no DNS record is created; point your DNS at the output target)")
+		}
+	default:
+		if !reZoneID.MatchString(a.HostedZoneID) {
+			p.add("hostedZoneId", a.HostedZoneID, "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
+		}
+		zone := strings.TrimSuffix(a.HostedZoneName, ".")
+		if zone == "" || !reDomain.MatchString(zone) {
+			p.add("hostedZoneName", a.HostedZoneName, "the zone's DNS name, such as example.com, with hostedZoneId")
+		} else if a.DomainName != zone && !strings.HasSuffix(a.DomainName, "."+zone) {
+			p.add("domainName", a.DomainName, "a name inside hostedZoneName ("+zone+")")
+		}
+	}
+}
+
+func routeList(routes []Route) string {
+	parts := make([]string, len(routes))
+	for i, r := range routes {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, ", ")
 }
 
 // checkRoute returns what is wrong with a route, or "".
@@ -238,6 +364,12 @@ func (p *problems) add(key string, value any, allowed string) {
 func (p *problems) retention(key string, days int) {
 	if !slices.Contains(retentionDays, days) {
 		p.add(key, days, "one of "+joinInts(retentionDays)+" days (CloudWatch Logs retention values)")
+	}
+}
+
+func (p *problems) between(key string, v, lo, hi int, unit string) {
+	if v < lo || v > hi {
+		p.add(key, v, fmt.Sprintf("%d to %d %s", lo, hi, unit))
 	}
 }
 

@@ -1,6 +1,8 @@
 package constructs
 
 import (
+	"strings"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -13,7 +15,9 @@ type Suppression struct {
 	// Reason says why the finding is acceptable for this resource.
 	Reason string
 	// AppliesTo narrows the suppression to these finding details, e.g.
-	// "Resource::*". Empty suppresses the rule for the whole resource.
+	// "Resource::*", or to those matching a regular expression written
+	// between slashes, e.g. "/^Resource::.*:log-group:.*$/". Empty
+	// suppresses the rule for the whole resource.
 	AppliesTo []string
 }
 
@@ -26,7 +30,11 @@ func Suppress(scope constructs.IConstruct, suppressions ...Suppression) {
 		if len(s.AppliesTo) > 0 {
 			applies := make([]any, len(s.AppliesTo))
 			for j, a := range s.AppliesTo {
-				applies[j] = a
+				if len(a) > 1 && strings.HasPrefix(a, "/") && strings.HasSuffix(a, "/") {
+					applies[j] = &cdknag.RegexAppliesTo{Regex: jsii.String(a)}
+				} else {
+					applies[j] = a
+				}
 			}
 			n.AppliesTo = &applies
 		}

@@ -2,6 +2,14 @@ package constructs
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	authorizers "github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	acm "github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	route53 "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	route53targets "github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 
 	apigw "github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	apigwv2 "github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
@@ -20,9 +28,41 @@ type HTTPRoute struct {
 	Path   string
 }
 
-// PrivateHTTPAPIProps configures a PrivateHTTPAPI. All fields are required.
+// JWTAuth configures a JWT authorizer.
+type JWTAuth struct {
+	// Issuer is the token issuer URL, e.g. a Cognito user pool's.
+	Issuer string
+	// Audience lists the accepted "aud" claims (client IDs).
+	Audience []string
+}
+
+// CORS configures the API's answers to browser preflight requests.
+type CORS struct {
+	AllowOrigins  []string
+	AllowMethods  []string // "*" or HTTP methods
+	AllowHeaders  []string
+	MaxAgeSeconds int
+}
+
+// CustomDomain maps the stage to a domain name. Exactly one of
+// CertificateARN and HostedZoneID is set.
+type CustomDomain struct {
+	Name string
+	// CertificateARN is an existing ACM certificate in the API's region.
+	// DNS is then up to the caller: point Name at the DomainTarget output.
+	CertificateARN string
+	// HostedZoneID and HostedZoneName name a Route 53 zone in which a
+	// certificate is created and DNS-validated, and Name gets an alias record.
+	HostedZoneID   string
+	HostedZoneName string
+}
+
+// PrivateHTTPAPIProps configures a PrivateHTTPAPI. Fields are required
+// unless they say otherwise.
 type PrivateHTTPAPIProps struct {
 	VPC ec2.IVpc
+	// Subnets hold the VPC link's network interfaces.
+	Subnets *ec2.SubnetSelection
 	// Listener is the internal ALB listener the integration targets.
 	Listener elbv2.IApplicationListener
 	// LoadBalancer receives an ingress rule from the VPC link's security group.
@@ -34,6 +74,13 @@ type PrivateHTTPAPIProps struct {
 	ThrottleRateLimit      int
 	ThrottleBurstLimit     int
 	AccessLogRetentionDays int
+	// JWT protects every route not in PublicRoutes. Default: nil, no authorizer.
+	JWT          *JWTAuth
+	PublicRoutes []HTTPRoute
+	// CORS turns on preflight answers. Default: nil, CORS off.
+	CORS *CORS
+	// Domain maps the stage to a custom domain. Default: nil, execute-api URL only.
+	Domain *CustomDomain
 }
 
 // PrivateHTTPAPI is an API Gateway HTTP API that reaches an internal ALB
@@ -49,6 +96,11 @@ type PrivateHTTPAPI struct {
 	API     apigwv2.HttpApi
 	Stage   apigwv2.HttpStage
 	VPCLink apigwv2.VpcLink
+	// Domain is the custom domain, nil without one.
+	Domain apigwv2.DomainName
+	// PublicRoutes are the routes without an authorizer: all of them when JWT
+	// is nil.
+	PublicRoutes []apigwv2.HttpRoute
 }
 
 // accessLogFormat is one JSON object per request. HTTP APIs support a
@@ -87,28 +139,50 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 
 	link := apigwv2.NewVpcLink(c, jsii.String("VpcLink"), &apigwv2.VpcLinkProps{
 		Vpc:            p.VPC,
-		Subnets:        &ec2.SubnetSelection{SubnetType: ec2.SubnetType_PRIVATE_WITH_EGRESS},
+		Subnets:        p.Subnets,
 		SecurityGroups: &[]interfacesawsec2.ISecurityGroupRef{linkSG},
 	})
 
 	api := apigwv2.NewHttpApi(c, jsii.String("HttpApi"), &apigwv2.HttpApiProps{
 		Description:        jsii.String("HTTP API in front of the internal ALB"),
 		CreateDefaultStage: jsii.Bool(false),
+		CorsPreflight:      corsPreflight(p.CORS),
 	})
 	integration := integrations.NewHttpAlbIntegration(jsii.String("Alb"), p.Listener, &integrations.HttpAlbIntegrationProps{
 		VpcLink:          link,
 		ParameterMapping: apigwv2.NewParameterMapping().OverwritePath(apigwv2.MappingValue_RequestPath()),
 	})
+	var jwt apigwv2.IHttpRouteAuthorizer
+	if p.JWT != nil {
+		jwt = authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), jsii.String(p.JWT.Issuer), &authorizers.HttpJwtAuthorizerProps{
+			JwtAudience: jsii.Strings(p.JWT.Audience...),
+		})
+	}
+	var public []apigwv2.HttpRoute
 	for _, r := range p.Routes {
-		api.AddRoutes(&apigwv2.AddRoutesOptions{
+		authorizer := jwt
+		if jwt == nil || slices.Contains(p.PublicRoutes, r) {
+			authorizer = apigwv2.NewHttpNoneAuthorizer()
+		}
+		routes := api.AddRoutes(&apigwv2.AddRoutesOptions{
 			Path:        jsii.String(r.Path),
 			Methods:     &[]apigwv2.HttpMethod{apigwv2.HttpMethod(r.Method)},
 			Integration: integration,
+			Authorizer:  authorizer,
 		})
+		if authorizer != jwt {
+			public = append(public, *routes...)
+		}
 	}
 
 	logs := NewLogGroup(c, "AccessLogs", p.AccessLogRetentionDays)
 	format, _ := json.Marshal(accessLogFormat) // a map of strings always marshals
+	var domain apigwv2.DomainName
+	var mapping *apigwv2.DomainMappingOptions
+	if p.Domain != nil {
+		domain = newDomain(c, *p.Domain)
+		mapping = &apigwv2.DomainMappingOptions{DomainName: domain}
+	}
 	stage := apigwv2.NewHttpStage(c, jsii.String("Stage"), &apigwv2.HttpStageProps{
 		HttpApi:    api,
 		StageName:  jsii.String(p.StageName),
@@ -121,9 +195,59 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 			destination: apigwv2.NewLogGroupLogDestination(logs),
 			format:      apigw.AccessLogFormat_Custom(jsii.String(string(format))),
 		},
+		DomainMapping: mapping,
 	})
 
-	return &PrivateHTTPAPI{Construct: c, API: api, Stage: stage, VPCLink: link}
+	return &PrivateHTTPAPI{Construct: c, API: api, Stage: stage, VPCLink: link, Domain: domain, PublicRoutes: public}
+}
+
+func corsPreflight(c *CORS) *apigwv2.CorsPreflightOptions {
+	if c == nil {
+		return nil
+	}
+	methods := make([]apigwv2.CorsHttpMethod, len(c.AllowMethods))
+	for i, m := range c.AllowMethods {
+		methods[i] = apigwv2.CorsHttpMethod(m)
+	}
+	return &apigwv2.CorsPreflightOptions{
+		AllowOrigins: jsii.Strings(c.AllowOrigins...),
+		AllowMethods: &methods,
+		AllowHeaders: jsii.Strings(c.AllowHeaders...),
+		MaxAge:       awscdk.Duration_Seconds(jsii.Number(c.MaxAgeSeconds)),
+	}
+}
+
+// newDomain creates the custom domain with its certificate and, given a
+// hosted zone, the certificate's validation records and the alias record.
+func newDomain(scope constructs.Construct, d CustomDomain) apigwv2.DomainName {
+	var cert acm.ICertificate
+	var zone route53.IHostedZone
+	if d.CertificateARN != "" {
+		cert = acm.Certificate_FromCertificateArn(scope, jsii.String("Certificate"), jsii.String(d.CertificateARN))
+	} else {
+		zone = route53.HostedZone_FromHostedZoneAttributes(scope, jsii.String("Zone"), &route53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(d.HostedZoneID),
+			ZoneName:     jsii.String(strings.TrimSuffix(d.HostedZoneName, ".")),
+		})
+		cert = acm.NewCertificate(scope, jsii.String("Certificate"), &acm.CertificateProps{
+			DomainName: jsii.String(d.Name),
+			Validation: acm.CertificateValidation_FromDns(zone),
+		})
+	}
+	domain := apigwv2.NewDomainName(scope, jsii.String("Domain"), &apigwv2.DomainNameProps{
+		DomainName:     jsii.String(d.Name),
+		Certificate:    cert,
+		SecurityPolicy: apigwv2.SecurityPolicy_TLS_1_2,
+	})
+	if zone != nil {
+		route53.NewARecord(scope, jsii.String("Alias"), &route53.ARecordProps{
+			Zone:       zone,
+			RecordName: jsii.String(d.Name),
+			Target: route53.RecordTarget_FromAlias(route53targets.NewApiGatewayv2DomainProperties(
+				domain.RegionalDomainName(), domain.RegionalHostedZoneId())),
+		})
+	}
+	return domain
 }
 
 // accessLogSettings implements apigwv2.IAccessLogSettings, an interface

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	appscaling "github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	cloudwatch "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	ecspatterns "github.com/aws/aws-cdk-go/awscdk/v2/awsecspatterns"
@@ -18,6 +19,9 @@ import (
 // a task it is draining. CDK's default of 300 s makes every rolling deploy
 // wait five minutes per step; API requests finish in well under 30 s.
 const DeregistrationDelay = 30
+
+// HealthCheckIntervalSeconds is how often the ALB checks each task.
+const HealthCheckIntervalSeconds = 5
 
 // LoadBalancedServiceProps configures a LoadBalancedService. Every field
 // without a documented default is required.
@@ -51,6 +55,16 @@ type LoadBalancedServiceProps struct {
 	// needs a concrete region to grant log delivery, so environment-agnostic
 	// stacks cannot have them.
 	AccessLogBucket awss3.IBucket
+	// Subnets hold the ALB and the tasks.
+	Subnets *ec2.SubnetSelection
+	// EnableExecuteCommand turns on ECS Exec; the cluster must log sessions.
+	EnableExecuteCommand bool
+	// FargateSpot keeps one task on regular Fargate and weighs the rest 3:1
+	// onto Fargate Spot. The cluster must have the Fargate capacity providers.
+	FargateSpot bool
+	// Rollback5xxPerMinute rolls a deployment back when the new tasks answer
+	// more than this many 5xx per minute for 3 of 5 minutes. 0: no alarm.
+	Rollback5xxPerMinute int
 }
 
 // LoadBalancedService is an ECS Fargate service behind an internal
@@ -63,9 +77,16 @@ type LoadBalancedService struct {
 	constructs.Construct
 	Service  ecspatterns.ApplicationLoadBalancedFargateService
 	Listener elbv2.IApplicationListener
-	// LoadBalancer is exposed as Connections so callers grant access
-	// SG-to-SG rather than by CIDR.
+	// LoadBalancer offers Connections, so callers grant access SG-to-SG
+	// rather than by CIDR, and Metrics.
 	LoadBalancer elbv2.IApplicationLoadBalancer
+	TargetGroup  elbv2.IApplicationTargetGroup
+	// LoadBalancerFullName and TargetGroupFullName are the ALB metrics'
+	// dimensions.
+	LoadBalancerFullName *string
+	TargetGroupFullName  *string
+	// RollbackAlarm is the deployment alarm, nil when Rollback5xxPerMinute is 0.
+	RollbackAlarm cloudwatch.Alarm
 }
 
 // NewLoadBalancedService creates the service, its task definition and its ALB.
@@ -105,17 +126,23 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 	})
 
 	vpc := p.Cluster.Vpc()
-	privateSubnets := &ec2.SubnetSelection{SubnetType: ec2.SubnetType_PRIVATE_WITH_EGRESS}
 	alb := elbv2.NewApplicationLoadBalancer(c, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
 		Vpc:                     vpc,
 		InternetFacing:          jsii.Bool(false),
-		VpcSubnets:              privateSubnets,
+		VpcSubnets:              p.Subnets,
 		DropInvalidHeaderFields: jsii.Bool(true),
 	})
 	if p.AccessLogBucket != nil {
 		alb.LogAccessLogs(p.AccessLogBucket, jsii.String("alb"))
 	}
 
+	var capacity *[]*ecs.CapacityProviderStrategy
+	if p.FargateSpot {
+		capacity = &[]*ecs.CapacityProviderStrategy{
+			{CapacityProvider: jsii.String("FARGATE"), Base: jsii.Number(1), Weight: jsii.Number(1)},
+			{CapacityProvider: jsii.String("FARGATE_SPOT"), Weight: jsii.Number(3)},
+		}
+	}
 	svc := ecspatterns.NewApplicationLoadBalancedFargateService(c, jsii.String("Service"), &ecspatterns.ApplicationLoadBalancedFargateServiceProps{
 		Cluster:            p.Cluster,
 		TaskDefinition:     task,
@@ -124,28 +151,53 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 		// Only the API's VPC link may reach the ALB; the caller adds that rule.
 		OpenListener:      jsii.Bool(false),
 		ListenerPort:      jsii.Number(80),
-		TaskSubnets:       privateSubnets,
+		TaskSubnets:       p.Subnets,
 		AssignPublicIp:    jsii.Bool(false),
 		DesiredCount:      jsii.Number(p.DesiredCount),
 		MinHealthyPercent: jsii.Number(100),
 		MaxHealthyPercent: jsii.Number(200),
 		CircuitBreaker:    &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		// Covers the sample API's bounded wait for the database at start (STARTUP_TIMEOUT, 60 s).
-		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(60)),
-		PropagateTags:          ecs.PropagatedTagSource_SERVICE,
-		EnableECSManagedTags:   jsii.Bool(true),
+		HealthCheckGracePeriod:     awscdk.Duration_Seconds(jsii.Number(60)),
+		PropagateTags:              ecs.PropagatedTagSource_SERVICE,
+		EnableECSManagedTags:       jsii.Bool(true),
+		EnableExecuteCommand:       jsii.Bool(p.EnableExecuteCommand),
+		CapacityProviderStrategies: capacity,
 	})
 
 	tg := svc.TargetGroup()
 	tg.SetAttribute(jsii.String("deregistration_delay.timeout_seconds"), jsii.String(strconv.Itoa(DeregistrationDelay)))
+	// A new task is healthy 2 × 5 s after it answers; a broken one is out
+	// after 2 × 5 s. README.md ("Deploys") has the arithmetic of a rolling step.
 	tg.ConfigureHealthCheck(&elbv2.HealthCheck{
 		Path:                    jsii.String(p.HealthCheckPath),
 		HealthyHttpCodes:        jsii.String("200"),
-		Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
-		Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+		Interval:                awscdk.Duration_Seconds(jsii.Number(HealthCheckIntervalSeconds)),
+		Timeout:                 awscdk.Duration_Seconds(jsii.Number(4)),
 		HealthyThresholdCount:   jsii.Number(2),
-		UnhealthyThresholdCount: jsii.Number(3),
+		UnhealthyThresholdCount: jsii.Number(2),
 	})
+
+	var rollback cloudwatch.Alarm
+	if p.Rollback5xxPerMinute > 0 {
+		// The circuit breaker catches tasks that never become healthy; this
+		// alarm catches tasks that are healthy but fail requests.
+		rollback = cloudwatch.NewAlarm(c, jsii.String("Rollback5xx"), &cloudwatch.AlarmProps{
+			AlarmDescription: jsii.String("Tasks answer 5xx: ECS rolls a deployment in progress back"),
+			Metric: tg.Metrics().HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &cloudwatch.MetricOptions{
+				Period:    awscdk.Duration_Minutes(jsii.Number(1)),
+				Statistic: jsii.String("Sum"),
+			}),
+			Threshold:          jsii.Number(p.Rollback5xxPerMinute),
+			ComparisonOperator: cloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(5),
+			DatapointsToAlarm:  jsii.Number(3),
+			TreatMissingData:   cloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		svc.Service().EnableDeploymentAlarms(&[]*string{rollback.AlarmName()}, &ecs.DeploymentAlarmOptions{
+			Behavior: ecs.AlarmBehavior_ROLLBACK_ON_ALARM,
+		})
+	}
 
 	scaling := svc.Service().AutoScaleTaskCount(&appscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(p.MinCapacity),
@@ -172,6 +224,16 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 			Reason: "environment holds only non-secret settings (port, database host, port and name, TLS mode and user-supplied config); credentials arrive as ECS secrets from Secrets Manager",
 		})
 	}
+	if p.EnableExecuteCommand {
+		Suppress(task.TaskRole(), Suppression{
+			Rule:   "AwsSolutions-IAM5",
+			Reason: "ECS Exec's ssmmessages channel actions and logs:DescribeLogGroups support only Resource \"*\"; session log streams are created under the one exec log group",
+			AppliesTo: []string{
+				"Resource::*",
+				`/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<ExecLogs[0-9A-F]+>:\*$/`,
+			},
+		})
+	}
 	if p.AccessLogBucket == nil {
 		Suppress(alb, Suppression{
 			Rule:   "AwsSolutions-ELB2",
@@ -180,10 +242,14 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 	}
 
 	return &LoadBalancedService{
-		Construct:    c,
-		Service:      svc,
-		Listener:     svc.Listener(),
-		LoadBalancer: alb,
+		Construct:            c,
+		Service:              svc,
+		Listener:             svc.Listener(),
+		LoadBalancer:         alb,
+		TargetGroup:          tg,
+		LoadBalancerFullName: alb.LoadBalancerFullName(),
+		TargetGroupFullName:  tg.TargetGroupFullName(),
+		RollbackAlarm:        rollback,
 	}
 }
 

@@ -22,6 +22,11 @@ type APIProps struct {
 	ThrottleRateLimit      int
 	ThrottleBurstLimit     int
 	AccessLogRetentionDays int
+	// JWT, PublicRoutes, CORS and Domain are optional; see PrivateHTTPAPIProps.
+	JWT          *appconstructs.JWTAuth
+	PublicRoutes []appconstructs.HTTPRoute
+	CORS         *appconstructs.CORS
+	Domain       *appconstructs.CustomDomain
 }
 
 // API is the public entry point: an HTTP API whose named stage forwards to
@@ -37,6 +42,7 @@ func NewAPI(scope constructs.Construct, id string, p APIProps) *API {
 
 	api := appconstructs.NewPrivateHTTPAPI(stack, "Api", appconstructs.PrivateHTTPAPIProps{
 		VPC:                    p.VPC,
+		Subnets:                &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
 		Listener:               p.Listener,
 		LoadBalancer:           p.LoadBalancer,
 		ListenerPort:           ListenerPort,
@@ -45,15 +51,32 @@ func NewAPI(scope constructs.Construct, id string, p APIProps) *API {
 		ThrottleRateLimit:      p.ThrottleRateLimit,
 		ThrottleBurstLimit:     p.ThrottleBurstLimit,
 		AccessLogRetentionDays: p.AccessLogRetentionDays,
+		JWT:                    p.JWT,
+		PublicRoutes:           p.PublicRoutes,
+		CORS:                   p.CORS,
+		Domain:                 p.Domain,
 	})
-	appconstructs.Suppress(api.API, appconstructs.Suppression{
-		Rule:   "AwsSolutions-APIG4",
-		Reason: "the API is public by design, as in the walkthrough it replaces; callers are limited by stage throttling, and the service validates its input",
-	})
+	reason := "public by configuration (app:publicRoutes) next to the JWT-protected routes"
+	if p.JWT == nil {
+		reason = "the API is public by design, as in the walkthrough it replaces (app:jwtIssuer adds a JWT authorizer); callers are limited by stage throttling and the service validates its input"
+	}
+	for _, route := range api.PublicRoutes {
+		appconstructs.Suppress(route, appconstructs.Suppression{Rule: "AwsSolutions-APIG4", Reason: reason})
+	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("InvokeUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Invoke URL of the API stage: append a route path, e.g. products"),
 		Value:       api.Stage.Url(),
 	})
+	if api.Domain != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("CustomUrl"), &awscdk.CfnOutputProps{
+			Description: jsii.String("The API stage on its custom domain"),
+			Value:       jsii.String("https://" + p.Domain.Name + "/"),
+		})
+		awscdk.NewCfnOutput(stack, jsii.String("DomainTarget"), &awscdk.CfnOutputProps{
+			Description: jsii.String("Point a CNAME or alias for the custom domain here (done for you with app:hostedZoneId)"),
+			Value:       api.Domain.RegionalDomainName(),
+		})
+	}
 	return &API{Stack: stack, HTTPAPI: api}
 }

@@ -80,7 +80,7 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 		AutoMinorVersionUpgrade: jsii.Bool(false),
 		InstanceType:            ec2.NewInstanceType(jsii.String(p.InstanceClass)),
 		Vpc:                     p.VPC,
-		VpcSubnets:              &ec2.SubnetSelection{SubnetType: ec2.SubnetType_PRIVATE_ISOLATED},
+		VpcSubnets:              &ec2.SubnetSelection{SubnetGroupName: jsii.String(IsolatedSubnets)},
 		Port:                    jsii.Number(DatabasePort),
 		Credentials:             rds.Credentials_FromGeneratedSecret(jsii.String(MasterUsername), nil),
 		DatabaseName:            jsii.String(p.DatabaseName),

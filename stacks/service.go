@@ -58,6 +58,14 @@ type ServiceProps struct {
 	// ALBAccessLogs stores ALB access logs in a new S3 bucket. It needs a
 	// concrete region (StackProps.Env).
 	ALBAccessLogs bool
+	// Endpoints is the VPC endpoints' security group when the VPC has no NAT
+	// gateway; the tasks are allowed to it. Default: nil.
+	Endpoints ec2.ISecurityGroup
+	// EnableExecuteCommand turns on ECS Exec with session logs.
+	EnableExecuteCommand bool
+	FargateSpot          bool
+	// Rollback5xxPerMinute is the deployment alarm's threshold.
+	Rollback5xxPerMinute int
 }
 
 // Service is the ECS cluster and the load-balanced Fargate service.
@@ -66,18 +74,33 @@ type Service struct {
 	Cluster      ecs.ICluster
 	Listener     elbv2.IApplicationListener
 	LoadBalancer elbv2.IApplicationLoadBalancer
-	Service      ecs.FargateService
+	TargetGroup  elbv2.IApplicationTargetGroup
+	// LoadBalancerFullName and TargetGroupFullName are the ALB metrics'
+	// dimensions.
+	LoadBalancerFullName *string
+	TargetGroupFullName  *string
+	Service              ecs.FargateService
 }
 
 // NewService creates the Service stack.
 func NewService(scope constructs.Construct, id string, p ServiceProps) *Service {
 	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
 
-	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), &ecs.ClusterProps{
-		Vpc:                 p.VPC,
-		ClusterName:         jsii.String(p.ClusterName),
-		ContainerInsightsV2: ecs.ContainerInsights_ENABLED,
-	})
+	clusterProps := &ecs.ClusterProps{
+		Vpc:                            p.VPC,
+		ClusterName:                    jsii.String(p.ClusterName),
+		ContainerInsightsV2:            ecs.ContainerInsights_ENABLED,
+		EnableFargateCapacityProviders: jsii.Bool(p.FargateSpot),
+	}
+	if p.EnableExecuteCommand {
+		clusterProps.ExecuteCommandConfiguration = &ecs.ExecuteCommandConfiguration{
+			Logging: ecs.ExecuteCommandLogging_OVERRIDE,
+			LogConfiguration: &ecs.ExecuteCommandLogConfiguration{
+				CloudWatchLogGroup: appconstructs.NewLogGroup(stack, "ExecLogs", p.LogRetentionDays),
+			},
+		}
+	}
+	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), clusterProps)
 
 	env := map[string]string{
 		"PORT":       strconv.Itoa(p.ContainerPort),
@@ -118,6 +141,10 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		RequestsPerTarget:      p.RequestsPerTarget,
 		LogRetentionDays:       p.LogRetentionDays,
 		AccessLogBucket:        accessLogs,
+		Subnets:                &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
+		EnableExecuteCommand:   p.EnableExecuteCommand,
+		FargateSpot:            p.FargateSpot,
+		Rollback5xxPerMinute:   p.Rollback5xxPerMinute,
 	})
 
 	// The rule lands on the database's security group but is created here,
@@ -126,17 +153,23 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 	tasks.AllowTo(p.Database, ec2.Port_Tcp(jsii.Number(p.DatabasePort)), jsii.String("ECS tasks to PostgreSQL"))
 	// AllowTo also asks for a matching egress rule, which the tasks' group
 	// does not need: it keeps open egress for registries and AWS APIs.
+	if p.Endpoints != nil {
+		tasks.AllowTo(p.Endpoints, ec2.Port_Tcp(jsii.Number(443)), jsii.String("ECS tasks to VPC endpoints"))
+	}
 	for _, sg := range *tasks.SecurityGroups() {
 		awscdk.Annotations_Of(sg).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"),
 			jsii.String("tasks keep open egress (image registries, Secrets Manager, CloudWatch Logs); only ingress is restricted"))
 	}
 
 	return &Service{
-		Stack:        stack,
-		Cluster:      cluster,
-		Listener:     svc.Listener,
-		LoadBalancer: svc.LoadBalancer,
-		Service:      svc.Service.Service(),
+		Stack:                stack,
+		Cluster:              cluster,
+		Listener:             svc.Listener,
+		LoadBalancer:         svc.LoadBalancer,
+		TargetGroup:          svc.TargetGroup,
+		LoadBalancerFullName: svc.LoadBalancerFullName,
+		TargetGroupFullName:  svc.TargetGroupFullName,
+		Service:              svc.Service.Service(),
 	}
 }
 
