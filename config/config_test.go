@@ -116,7 +116,8 @@ func TestLoadRejects(t *testing.T) {
 		context map[string]any
 		want    []string
 	}{
-		{"unknown key", map[string]any{"app:cpus": "256"}, []string{"app:cpus: unknown key"}},
+		{"unknown key", map[string]any{"app:flavour": "256"}, []string{"app:flavour: unknown key; README.md's configuration reference lists every app: key"}},
+		{"misspelt key", map[string]any{"app:stageNme": "v1"}, []string{"app:stageNme: unknown key (did you mean app:stageName?)"}},
 		{"key in wrong case", map[string]any{"app:CPU": "256"}, []string{"did you mean app:cpu?"}},
 		{"unknown profile", map[string]any{"app:profile": "staging"}, []string{`app:profile: "staging" is not a profile; allowed: dev, prod`}},
 		{"bad name", map[string]any{"app:name": "my-app"}, []string{`app:name: "my-app" is not allowed`}},

@@ -3,8 +3,9 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -139,13 +140,14 @@ const DefaultName = "FargateApi"
 func Load(context map[string]any) (Config, error) {
 	var problems []string
 	raw := map[string]any{}
-	for name, v := range context {
+	for _, name := range slices.Sorted(maps.Keys(context)) {
+		v := context[name]
 		if !strings.HasPrefix(name, Prefix) {
 			continue
 		}
 		if lookup(strings.TrimPrefix(name, Prefix)) == nil {
-			problems = append(problems, fmt.Sprintf("%s: unknown key%s; keys under %q are: %s",
-				name, suggestion(name), Prefix, strings.Join(Keys(), ", ")))
+			problems = append(problems, fmt.Sprintf("%s: unknown key%s; README.md's configuration reference lists every %s key",
+				name, suggestion(name), Prefix))
 			continue
 		}
 		raw[strings.TrimPrefix(name, Prefix)] = v
@@ -167,12 +169,7 @@ func Load(context map[string]any) (Config, error) {
 	}
 	c := defaults(profile, head.Name)
 
-	names := make([]string, 0, len(raw))
-	for name := range raw {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
 		if name == "profile" || name == "name" {
 			continue
 		}
@@ -221,15 +218,40 @@ func lookup(name string) *key {
 	return nil
 }
 
-// suggestion names a known key that differs from name only in case, the most
-// common typo with -c on a command line.
+// suggestion names the known key closest to name, if one is within a
+// typo's reach: a different case or up to two edits.
 func suggestion(name string) string {
+	best, bestDistance := "", 3
 	for _, k := range Keys() {
-		if strings.EqualFold(k, name) {
-			return fmt.Sprintf(" (did you mean %s?)", k)
+		if d := distance(strings.ToLower(k), strings.ToLower(name)); d < bestDistance {
+			best, bestDistance = k, d
 		}
 	}
-	return ""
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func setString(field *string, raw any) error {
