@@ -113,7 +113,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 		Essential:              jsii.Bool(true),
 		PortMappings:           &[]*ecs.PortMapping{{ContainerPort: jsii.Number(p.Port), Protocol: ecs.Protocol_TCP}},
 		Environment:            stringMap(p.Environment),
-		Secrets:                secretMap(p.Secrets),
+		Secrets:                &p.Secrets,
 		ReadonlyRootFilesystem: jsii.Bool(p.ReadonlyRootFilesystem),
 		// ECS sends SIGTERM, waits this long, then SIGKILL. Matching the ALB's
 		// deregistration delay lets in-flight requests finish.
@@ -257,14 +257,6 @@ func stringMap(m map[string]string) *map[string]*string {
 	out := make(map[string]*string, len(m))
 	for k, v := range m {
 		out[k] = jsii.String(v)
-	}
-	return &out
-}
-
-func secretMap(m map[string]ecs.Secret) *map[string]ecs.Secret {
-	out := make(map[string]ecs.Secret, len(m))
-	for k, v := range m {
-		out[k] = v
 	}
 	return &out
 }
