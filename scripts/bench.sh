@@ -22,6 +22,9 @@ npx --no-install cdk synth --quiet -o "$work/warm" >/dev/null 2>&1
 
 elapsed() { # prints the seconds a command took; its output is discarded
   local start end
+  # Let the previous run's jsii kernel finish exiting (and its package-cache
+  # indexing), so it does not steal a core from this one.
+  sleep 2
   start=$(date +%s.%N)
   "$@" >/dev/null 2>&1 || { echo "bench: command failed: $*" >&2; exit 1; }
   end=$(date +%s.%N)
