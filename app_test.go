@@ -700,7 +700,11 @@ func TestProductionOptions(t *testing.T) {
 		{"rollback alarm: prod threshold", prod.Service.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "HTTPCode_Target_5XX_Count", "Threshold", 5)},
 
 		// Alarms and the topic.
-		{"alarm topic is encrypted", dev.Monitoring.Stack, "AWS::SNS::Topic", obj("KmsMasterKeyId", assertions.Match_AnyValue())},
+		{"alarm topic is encrypted with its own key", dev.Monitoring.Stack, "AWS::SNS::Topic", obj("KmsMasterKeyId", obj("Fn::GetAtt", arrayWith(assertions.Match_StringLikeRegexp(jsii.String("^AlarmTopicKey")))))},
+		{"CloudWatch alarms may use the topic's key", dev.Monitoring.Stack, "AWS::KMS::Key", obj("EnableKeyRotation", true, "KeyPolicy", obj("Statement", arrayWith(obj(
+			"Principal", obj("Service", "cloudwatch.amazonaws.com"), "Action", []any{"kms:Decrypt", "kms:GenerateDataKey*"}))))},
+		{"CloudWatch alarms may publish to the topic", dev.Monitoring.Stack, "AWS::SNS::TopicPolicy", obj("PolicyDocument", obj("Statement", arrayWith(obj(
+			"Effect", "Allow", "Principal", obj("Service", "cloudwatch.amazonaws.com"), "Action", "sns:Publish"))))},
 		{"alarm topic takes TLS only", dev.Monitoring.Stack, "AWS::SNS::TopicPolicy", obj("PolicyDocument", obj("Statement", arrayWith(obj(
 			"Effect", "Deny", "Condition", obj("Bool", obj("aws:SecureTransport", "false"))))))},
 		{"e-mail subscription when configured", opt.Monitoring.Stack, "AWS::SNS::Subscription", obj("Protocol", "email", "Endpoint", "oncall@example.com")},

@@ -8,6 +8,7 @@ import (
 	cloudwatch "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	rds "github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -57,12 +58,36 @@ func NewMonitoring(scope constructs.Construct, id string, p MonitoringProps) *Mo
 	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
 	m := &Monitoring{Stack: stack}
 
+	// CloudWatch alarms cannot publish to a topic encrypted with the
+	// AWS-managed alias/aws/sns key (its policy does not admit them), so the
+	// topic gets a key of its own whose policy does.
+	cloudwatchPrincipal := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	sameAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()}}
+	key := awskms.NewKey(stack, jsii.String("AlarmTopicKey"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the alarm topic; CloudWatch alarms may use it to publish"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+	})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{cloudwatchPrincipal},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: sameAccount,
+	}), nil)
 	m.Topic = awssns.NewTopic(stack, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("Fargate API alarms"),
-		// The AWS-managed key: CloudWatch may publish to it without a key policy of ours.
-		MasterKey:  awskms.Alias_FromAliasName(stack, jsii.String("SnsKey"), jsii.String("alias/aws/sns")),
-		EnforceSSL: jsii.Bool(true),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
 	})
+	// The topic policy replaces SNS's default one, so say who may publish.
+	m.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{cloudwatchPrincipal},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{m.Topic.TopicArn()},
+		Conditions: sameAccount,
+	}))
 	if p.AlarmEmail != "" {
 		m.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
 	}
