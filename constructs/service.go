@@ -85,8 +85,6 @@ type LoadBalancedService struct {
 	// dimensions.
 	LoadBalancerFullName *string
 	TargetGroupFullName  *string
-	// RollbackAlarm is the deployment alarm, nil when Rollback5xxPerMinute is 0.
-	RollbackAlarm cloudwatch.Alarm
 }
 
 // NewLoadBalancedService creates the service, its task definition and its ALB.
@@ -178,11 +176,10 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 		UnhealthyThresholdCount: jsii.Number(2),
 	})
 
-	var rollback cloudwatch.Alarm
 	if p.Rollback5xxPerMinute > 0 {
 		// The circuit breaker catches tasks that never become healthy; this
 		// alarm catches tasks that are healthy but fail requests.
-		rollback = cloudwatch.NewAlarm(c, jsii.String("Rollback5xx"), &cloudwatch.AlarmProps{
+		rollback := cloudwatch.NewAlarm(c, jsii.String("Rollback5xx"), &cloudwatch.AlarmProps{
 			AlarmDescription: jsii.String("Tasks answer 5xx: ECS rolls a deployment in progress back"),
 			Metric: tg.Metrics().HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &cloudwatch.MetricOptions{
 				Period:    awscdk.Duration_Minutes(jsii.Number(1)),
@@ -249,7 +246,6 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 		TargetGroup:          tg,
 		LoadBalancerFullName: alb.LoadBalancerFullName(),
 		TargetGroupFullName:  tg.TargetGroupFullName(),
-		RollbackAlarm:        rollback,
 	}
 }
 

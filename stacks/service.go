@@ -74,7 +74,6 @@ type Service struct {
 	Cluster      ecs.ICluster
 	Listener     elbv2.IApplicationListener
 	LoadBalancer elbv2.IApplicationLoadBalancer
-	TargetGroup  elbv2.IApplicationTargetGroup
 	// LoadBalancerFullName and TargetGroupFullName are the ALB metrics'
 	// dimensions.
 	LoadBalancerFullName *string
@@ -166,7 +165,6 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		Cluster:              cluster,
 		Listener:             svc.Listener,
 		LoadBalancer:         svc.LoadBalancer,
-		TargetGroup:          svc.TargetGroup,
 		LoadBalancerFullName: svc.LoadBalancerFullName,
 		TargetGroupFullName:  svc.TargetGroupFullName,
 		Service:              svc.Service.Service(),
