@@ -120,16 +120,6 @@ func Keys() []string {
 	return out
 }
 
-// Doc returns the one-line description of a key (given with its prefix).
-func Doc(name string) string {
-	for _, k := range keys {
-		if Prefix+k.name == name {
-			return k.doc
-		}
-	}
-	return ""
-}
-
 // DefaultName is the stack name prefix when "app:name" is not set.
 const DefaultName = "FargateApi"
 

@@ -117,71 +117,57 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	u, err := s.store.GetUser(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "user not found")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	serveOne(s, w, r, "user", s.store.GetUser)
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
-	page, msg := parsePage(r)
-	if msg != "" {
-		writeError(w, http.StatusBadRequest, msg)
-		return
-	}
-	users, err := s.store.ListUsers(r.Context(), page)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	if users == nil {
-		users = []store.User{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": users})
+	serveList(s, w, r, "users", s.store.ListUsers)
 }
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
+	serveOne(s, w, r, "product", s.store.GetProduct)
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
+	serveList(s, w, r, "products", s.store.ListProducts)
+}
+
+// serveOne answers GET /{collection}/{id} with the item get finds, 404 when
+// there is none.
+func serveOne[T any](s *Server, w http.ResponseWriter, r *http.Request, noun string, get func(context.Context, int64) (T, error)) {
 	id, ok := pathID(w, r)
 	if !ok {
 		return
 	}
-	p, err := s.store.GetProduct(r.Context(), id)
+	item, err := get(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "product not found")
+		writeError(w, http.StatusNotFound, noun+" not found")
 		return
 	}
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, item)
 }
 
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
+// serveList answers GET /{collection} with one page of items under key, an
+// empty array rather than null when there are none.
+func serveList[T any](s *Server, w http.ResponseWriter, r *http.Request, key string, list func(context.Context, store.Page) ([]T, error)) {
 	page, msg := parsePage(r)
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
-	products, err := s.store.ListProducts(r.Context(), page)
+	items, err := list(r.Context(), page)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	if products == nil {
-		products = []store.Product{}
+	if items == nil {
+		items = []T{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": products})
+	writeJSON(w, http.StatusOK, map[string]any{key: items})
 }
 
 // internalError logs err and answers 500 without leaking details. A request
