@@ -204,12 +204,13 @@ func obj(kv ...any) assertions.Matcher {
 	return assertions.Match_ObjectLike(&m)
 }
 
-// stackOutput matches a cross-stack reference to an output whose name
-// matches pattern. cdk.json's "@aws-cdk/core:defaultCrossStackReferences":
-// "weak" renders these as Fn::GetStackOutput rather than exports, so a
-// producing stack can change without export locks.
+// stackOutput matches a cross-stack reference to a value exported by
+// another stack under a name that matches pattern. cdk.json's
+// "@aws-cdk/core:defaultCrossStackReferences": "strong" renders these as
+// Fn::ImportValue, so CloudFormation refuses to change a value while a
+// consumer still imports it (see TestCrossStackReferences).
 func stackOutput(pattern string) assertions.Matcher {
-	return obj("Fn::GetStackOutput", obj("OutputName", assertions.Match_StringLikeRegexp(jsii.String(pattern))))
+	return obj("Fn::ImportValue", assertions.Match_StringLikeRegexp(jsii.String(pattern)))
 }
 
 func like(v map[string]any) assertions.Matcher { return assertions.Match_ObjectLike(&v) }
