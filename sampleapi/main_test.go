@@ -8,9 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -195,5 +199,69 @@ func TestRunLifecycle(t *testing.T) {
 	}
 	if _, err := client.Get(base + "/healthz"); err == nil {
 		t.Error("server still accepting connections after shutdown")
+	}
+}
+
+// TestProcessStopsGracefullyOnSIGTERM builds the real binary, starts it
+// against a fresh database and sends it SIGTERM, as ECS does when it stops a
+// task: the process must log its shutdown and exit 0, not die of the signal.
+func TestProcessStopsGracefullyOnSIGTERM(t *testing.T) {
+	db := testdb.New(t)
+	bin := filepath.Join(t.TempDir(), "sampleapi")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	port := freePort(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"PORT="+strconv.Itoa(port), "DB_HOST="+db.Host, "DB_PORT="+strconv.Itoa(int(db.Port)),
+		"DB_NAME="+db.Name, "DB_USERNAME="+db.User, "DB_PASSWORD=unused-with-trust-auth",
+		"DB_SSLMODE=disable", "SHUTDOWN_TIMEOUT=5s")
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }()
+
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := client.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("process exited before it was ready (%v):\n%s", err, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process not ready after 30 s:\n%s", out.String())
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("after SIGTERM the process ended with %v (state %v), want a graceful exit 0:\n%s", err, cmd.ProcessState, out.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("process still running 15 s after SIGTERM:\n%s", out.String())
+	}
+	for _, want := range []string{`"msg":"shutting down"`, `"msg":"stopped"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, out.String())
+		}
 	}
 }

@@ -281,3 +281,80 @@ func proxy(c net.Conn, target string) {
 	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
 	<-done
 }
+
+// TestMigrateWaitsForTheLock shows, without relying on timing, that Migrate
+// serialises on the advisory lock: while another session holds the lock,
+// Migrate is seen waiting for it in pg_locks and has not returned; once
+// the lock is released it proceeds and applies every migration.
+func TestMigrateWaitsForTheLock(t *testing.T) {
+	db := testdb.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	holder := newPool(t, db.URL)
+	conn, err := holder.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+		t.Fatal(err)
+	}
+	locked := true
+	defer func() {
+		if locked {
+			_, _ = conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey)
+		}
+	}()
+
+	type result struct {
+		applied []int64
+		err     error
+	}
+	done := make(chan result, 1)
+	migrator := newPool(t, db.URL)
+	go func() {
+		applied, err := Migrate(ctx, migrator)
+		done <- result{applied, err}
+	}()
+
+	// Wait until the server reports a session waiting for an advisory lock
+	// in this database: that is Migrate, blocked on the held lock.
+	for {
+		var waiting int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'advisory' AND NOT granted
+			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("Migrate returned (applied %v, err %v) while another session held the migration lock: it does not take the lock", r.applied, r.err)
+		case <-ctx.Done():
+			t.Fatal("Migrate never waited for the migration lock")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("Migrate returned (applied %v, err %v) while the lock was held", r.applied, r.err)
+	default:
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", migrationLockKey); err != nil {
+		t.Fatal(err)
+	}
+	locked = false
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Migrate after the lock was released: %v", r.err)
+	}
+	all, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.applied) != len(all) {
+		t.Fatalf("applied %v after the lock was released, want all %d migrations", r.applied, len(all))
+	}
+}

@@ -1,0 +1,36 @@
+# Sourced by the scripts: runs long steps so that a first run, with cold
+# caches, never sits silent. Usage:
+#
+#   progress "building the app" "~70 s the first time on 2 cores, seconds later" go build -o app .
+#
+# prints the label before the command starts and, while it runs, a line every
+# PROGRESS_EVERY seconds (default 15) with the time elapsed. The command's own
+# output and exit status pass through unchanged.
+progress() {
+  local label="$1" usual="$2"
+  shift 2
+  local every="${PROGRESS_EVERY:-15}" start=$SECONDS pid ticker rc nap
+  printf '%s (usually %s)\n' "$label" "$usual" >&2
+  "$@" &
+  pid=$!
+  (
+    # sleep in the background so that TERM ends the ticker at once.
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    while :; do
+      sleep "$every" &
+      nap=$!
+      wait "$nap"
+      kill -0 "$pid" 2>/dev/null || exit 0
+      printf '  ... still %s: %d s so far\n' "$label" $((SECONDS - start)) >&2
+    done
+  ) &
+  ticker=$!
+  rc=0
+  wait "$pid" || rc=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  if [ $((SECONDS - start)) -ge "$every" ]; then
+    printf '  done: %s in %d s\n' "$label" $((SECONDS - start)) >&2
+  fi
+  return "$rc"
+}
