@@ -275,6 +275,17 @@ func (p *problems) checkCORS(a API) {
 		}
 	}
 	p.between("corsMaxAgeSeconds", a.CORSMaxAgeSeconds, 0, 86400, "seconds")
+	if len(a.CORSAllowOrigins) == 0 {
+		return
+	}
+	// API Gateway answers a preflight itself only when no route matches
+	// OPTIONS; an OPTIONS route would get the browser's token-less preflight.
+	// (ANY routes are split into explicit methods for the same reason.)
+	for _, r := range a.Routes {
+		if r.Method == "OPTIONS" {
+			p.add("routes", r.String(), "no OPTIONS route while corsAllowOrigins is set: API Gateway answers CORS preflight requests itself only when no route matches OPTIONS")
+		}
+	}
 }
 
 func (p *problems) checkDomain(c Config) {

@@ -77,7 +77,8 @@ type PrivateHTTPAPIProps struct {
 	// JWT protects every route not in PublicRoutes. Default: nil, no authorizer.
 	JWT          *JWTAuth
 	PublicRoutes []HTTPRoute
-	// CORS turns on preflight answers. Default: nil, CORS off.
+	// CORS turns on preflight answers; each ANY route is then created as one
+	// route per method but OPTIONS (see preflightFree). Default: nil, CORS off.
 	CORS *CORS
 	// Domain maps the stage to a custom domain. Default: nil, execute-api URL only.
 	Domain *CustomDomain
@@ -164,9 +165,13 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 		if jwt == nil || slices.Contains(p.PublicRoutes, r) {
 			authorizer = apigwv2.NewHttpNoneAuthorizer()
 		}
+		methods := []apigwv2.HttpMethod{apigwv2.HttpMethod(r.Method)}
+		if p.CORS != nil {
+			methods = preflightFree(r, p.Routes)
+		}
 		routes := api.AddRoutes(&apigwv2.AddRoutesOptions{
 			Path:        jsii.String(r.Path),
-			Methods:     &[]apigwv2.HttpMethod{apigwv2.HttpMethod(r.Method)},
+			Methods:     &methods,
 			Integration: integration,
 			Authorizer:  authorizer,
 		})
@@ -199,6 +204,32 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 	})
 
 	return &PrivateHTTPAPI{Construct: c, API: api, Stage: stage, VPCLink: link, Domain: domain, PublicRoutes: public}
+}
+
+// anyMethods are the methods an ANY route stands for, except OPTIONS.
+var anyMethods = []apigwv2.HttpMethod{
+	apigwv2.HttpMethod_GET, apigwv2.HttpMethod_POST, apigwv2.HttpMethod_PUT,
+	apigwv2.HttpMethod_PATCH, apigwv2.HttpMethod_DELETE, apigwv2.HttpMethod_HEAD,
+}
+
+// preflightFree returns the methods to route for r when CORS is on. API
+// Gateway answers a browser's preflight (OPTIONS, no token) itself only when
+// no route matches OPTIONS, and an ANY route matches it: the preflight would
+// reach the JWT authorizer (401) or the container (405). So an ANY route
+// becomes one route per other method, minus those configured on the same
+// path in their own right; each keeps r's authorization. Validation refuses
+// OPTIONS routes with CORS.
+func preflightFree(r HTTPRoute, all []HTTPRoute) []apigwv2.HttpMethod {
+	if r.Method != string(apigwv2.HttpMethod_ANY) {
+		return []apigwv2.HttpMethod{apigwv2.HttpMethod(r.Method)}
+	}
+	var out []apigwv2.HttpMethod
+	for _, m := range anyMethods {
+		if !slices.Contains(all, HTTPRoute{Method: string(m), Path: r.Path}) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func corsPreflight(c *CORS) *apigwv2.CorsPreflightOptions {
