@@ -1,6 +1,10 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/example/fargate-api/constructs/fargate"
+)
 
 // Profiles the app knows. A profile only chooses defaults; every value it sets
 // can be overridden key by key.
@@ -11,8 +15,8 @@ const (
 
 // Architectures a Fargate task can run on.
 const (
-	ArchX86 = "X86_64"
-	ArchARM = "ARM64"
+	ArchX86 = fargate.X86
+	ArchARM = fargate.ARM
 )
 
 // Config is the whole, validated configuration of one deployment of the app.
@@ -69,42 +73,16 @@ type Database struct {
 	LogRetentionDays int
 }
 
-// Service configures the ECS cluster, task and service behind the ALB.
+// Service configures the ECS cluster and the load-balanced Fargate service.
+// The service's own settings (sizes, counts, health check, deployment) are
+// the construct's fargate.Settings, embedded: their documentation, defaults
+// and rules live there, once.
 type Service struct {
-	ClusterName   string
-	TaskFamily    string
-	ContainerName string
+	ClusterName string
 	// Image is a registry reference (ECR, Docker Hub or any registry). Empty
 	// builds the sample API in sampleapi/ as a container image asset.
 	Image string
-	// CPUArchitecture is ArchX86 or ArchARM.
-	CPUArchitecture string
-	// CPU in CPU units and MemoryMiB must be a pair Fargate accepts.
-	CPU       int
-	MemoryMiB int
-	// ContainerPort is the port the container listens on.
-	ContainerPort int
-	// HealthCheckPath is what the ALB target group requests.
-	HealthCheckPath string
-	// Environment is extra plain environment variables for the container.
-	Environment map[string]string
-	// ReadonlyRootFilesystem mounts the container's root filesystem read-only.
-	ReadonlyRootFilesystem bool
-	// DesiredCount is the task count at creation; MinCapacity and MaxCapacity
-	// bound the autoscaler.
-	DesiredCount int
-	MinCapacity  int
-	MaxCapacity  int
-	// CPUTargetPercent is the average CPU the autoscaler aims for.
-	CPUTargetPercent int
-	// RequestsPerTarget is the ALB requests per task per minute the autoscaler aims for.
-	RequestsPerTarget int
-	// LogRetentionDays is how long container logs are kept.
-	LogRetentionDays int
-	// EnableExecuteCommand turns on ECS Exec (needs a writable root filesystem).
-	EnableExecuteCommand bool
-	// FargateSpot runs all but one task on Fargate Spot capacity.
-	FargateSpot bool
+	fargate.Settings
 }
 
 // API configures the API Gateway HTTP API.
@@ -199,22 +177,15 @@ func defaults(profile, name string) Config {
 			LogRetentionDays:       14,
 		},
 		Service: Service{
-			ClusterName:            name + "-" + profile,
-			TaskFamily:             name + "-" + profile + "-api",
-			ContainerName:          "api",
-			CPUArchitecture:        ArchX86,
-			CPU:                    256,
-			MemoryMiB:              512,
-			ContainerPort:          8080,
-			HealthCheckPath:        "/healthz",
-			Environment:            map[string]string{},
-			ReadonlyRootFilesystem: true,
-			DesiredCount:           2,
-			MinCapacity:            2,
-			MaxCapacity:            4,
-			CPUTargetPercent:       60,
-			RequestsPerTarget:      1000,
-			LogRetentionDays:       14,
+			ClusterName: name + "-" + profile,
+			// Zero fields take the construct's documented defaults.
+			Settings: fargate.Settings{
+				TaskFamily:             name + "-" + profile + "-api",
+				ContainerName:          "api",
+				HealthCheckPath:        "/healthz",
+				Environment:            map[string]string{},
+				ReadonlyRootFilesystem: true,
+			}.WithDefaults(),
 		},
 		API: API{
 			Routes:                 []Route{{Method: "ANY", Path: "/{proxy+}"}},

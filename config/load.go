@@ -172,6 +172,8 @@ func Load(context map[string]any) (Config, error) {
 		c.Network.NATGateways = c.Network.MaxAZs
 	}
 	c.Service.CPUArchitecture = strings.ToUpper(c.Service.CPUArchitecture)
+	// A deployment rolls back on the same 5xx rate that raises the alarm.
+	c.Service.Rollback5xxPerMinute = c.Monitoring.Target5xxPerMinute
 
 	problems = append(problems, c.Validate()...)
 	if len(problems) > 0 {

@@ -3,35 +3,17 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/example/fargate-api/constructs/fargate"
 )
 
-// fargateMemory maps each Fargate CPU value (Linux) to the memory sizes in MiB
-// it accepts, from the "Task CPU and memory" table of the Amazon ECS
-// developer guide.
-var fargateMemory = map[int][]int{
-	256:   {512, 1024, 2048},
-	512:   steps(1024, 4096, 1024),
-	1024:  steps(2048, 8192, 1024),
-	2048:  steps(4096, 16384, 1024),
-	4096:  steps(8192, 30720, 1024),
-	8192:  steps(16384, 61440, 4096),
-	16384: steps(32768, 122880, 8192),
-}
-
-func steps(from, to, step int) []int {
-	var out []int
-	for m := from; m <= to; m += step {
-		out = append(out, m)
-	}
-	return out
-}
-
 // retentionDays are the values CloudWatch Logs accepts for a log group.
-var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+var retentionDays = fargate.RetentionDays
 
 // routeMethods are the methods an HTTP API route key accepts.
 var routeMethods = []string{"ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
@@ -49,7 +31,6 @@ var (
 	reInstance     = regexp.MustCompile(`^(?:db\.)?([a-z][a-z0-9-]*)\.(micro|small|medium|large|xlarge|[0-9]{1,2}xlarge)$`)
 	reDBName       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
 	reStage        = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	reHealthPath   = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$`)
 	reEnvName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
 	rePathLiteral  = regexp.MustCompile(`^[A-Za-z0-9._~:@!$&'()*,;=-]+$`)
 	rePathParam    = regexp.MustCompile(`^\{([A-Za-z0-9_.-]+)(\+?)\}$`)
@@ -143,18 +124,6 @@ func (c Config) Validate() []string {
 	if s.Image != "" && (len(s.Image) > 255+72 || !reImageRef.MatchString(s.Image)) {
 		p.add("image", s.Image, "an image reference [registry[:port]/]repository[:tag][@sha256:digest] with a lower-case repository, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2 or nginx:1.27; or empty to build sampleapi/")
 	}
-	if s.CPUArchitecture != ArchX86 && s.CPUArchitecture != ArchARM {
-		p.add("cpuArchitecture", s.CPUArchitecture, ArchX86+" or "+ArchARM)
-	}
-	if mems, ok := fargateMemory[s.CPU]; !ok {
-		p.add("cpu", s.CPU, "one of 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units")
-	} else if !slices.Contains(mems, s.MemoryMiB) {
-		p.add("memory", s.MemoryMiB, fmt.Sprintf("with cpu %d, one of %s MiB", s.CPU, joinInts(mems)))
-	}
-	p.port("containerPort", s.ContainerPort)
-	if len(s.HealthCheckPath) > 1024 || !reHealthPath.MatchString(s.HealthCheckPath) {
-		p.add("healthCheckPath", s.HealthCheckPath, "a path starting with / of at most 1024 URL characters")
-	}
 	for _, name := range sortedKeys(s.Environment) {
 		switch {
 		case !reEnvName.MatchString(name):
@@ -165,30 +134,10 @@ func (c Config) Validate() []string {
 			p.add("environment", name, "a name not starting with AWS_ or ECS_ (reserved by ECS and the AWS SDKs)")
 		}
 	}
-	if s.DesiredCount < 2 || s.DesiredCount > 500 {
-		p.add("desiredCount", s.DesiredCount, "2 to 500 (at least 2 tasks keep the service up when one AZ or task fails)")
-	}
-	if s.MinCapacity < 2 || s.MinCapacity > 500 {
-		p.add("minCapacity", s.MinCapacity, "2 to 500")
-	}
-	if s.MaxCapacity < 2 || s.MaxCapacity > 500 {
-		p.add("maxCapacity", s.MaxCapacity, "2 to 500")
-	}
-	if s.MinCapacity > s.MaxCapacity {
-		p.add("minCapacity", s.MinCapacity, fmt.Sprintf("at most maxCapacity (%d)", s.MaxCapacity))
-	}
-	if s.DesiredCount < s.MinCapacity || s.DesiredCount > s.MaxCapacity {
-		p.add("desiredCount", s.DesiredCount, fmt.Sprintf("between minCapacity (%d) and maxCapacity (%d)", s.MinCapacity, s.MaxCapacity))
-	}
-	if s.CPUTargetPercent < 10 || s.CPUTargetPercent > 90 {
-		p.add("cpuTargetPercent", s.CPUTargetPercent, "10 to 90")
-	}
-	if s.RequestsPerTarget < 1 || s.RequestsPerTarget > 1000000 {
-		p.add("requestsPerTarget", s.RequestsPerTarget, "1 to 1000000 requests per task per minute")
-	}
-	p.retention("logRetentionDays", s.LogRetentionDays)
-	if s.EnableExecuteCommand && s.ReadonlyRootFilesystem {
-		p.add("enableExecuteCommand", true, "only with readonlyRootFilesystem=false: ECS Exec's agent writes into the container's filesystem")
+	// The service's own rules live with its settings; they report here
+	// under the keys that set each field.
+	for _, prob := range s.Settings.Validate() {
+		p = append(p, Prefix+prob.Explain(settingKey))
 	}
 
 	a := c.API
@@ -368,6 +317,29 @@ func checkRoute(r Route) string {
 
 type problems []string
 
+// settingKey returns the name of the key that sets the fargate.Settings field
+// named field (e.g. "MemoryMiB" → "memory"), found through the keys table,
+// or field itself if no key sets it.
+func settingKey(field string) string {
+	var c Config
+	v := reflect.ValueOf(&c.Service.Settings).Elem()
+	for _, name := range strings.Split(field, ".") {
+		if v.Kind() != reflect.Struct {
+			return field
+		}
+		if v = v.FieldByName(name); !v.IsValid() {
+			return field
+		}
+	}
+	target := v.Addr().Interface()
+	for _, k := range keys {
+		if k.field(&c) == target {
+			return k.name
+		}
+	}
+	return field
+}
+
 func (p *problems) add(key string, value any, allowed string) {
 	*p = append(*p, fmt.Sprintf("%s%s: %s is not allowed; allowed: %s", Prefix, key, quote(value), allowed))
 }
@@ -381,12 +353,6 @@ func (p *problems) retention(key string, days int) {
 func (p *problems) between(key string, v, lo, hi int, unit string) {
 	if v < lo || v > hi {
 		p.add(key, v, fmt.Sprintf("%d to %d %s", lo, hi, unit))
-	}
-}
-
-func (p *problems) port(key string, port int) {
-	if port < 1 || port > 65535 {
-		p.add(key, port, "1 to 65535")
 	}
 }
 

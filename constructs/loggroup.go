@@ -68,5 +68,5 @@ func Retention(days int) awslogs.RetentionDays {
 	case 3653:
 		return awslogs.RetentionDays_TEN_YEARS
 	}
-	panic(fmt.Sprintf("retention of %d days is not a CloudWatch Logs value; config validation should have rejected it", days))
+	panic(fmt.Sprintf("retention of %d days is not a CloudWatch Logs retention value (fargate.RetentionDays lists them)", days))
 }

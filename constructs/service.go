@@ -1,6 +1,7 @@
 package constructs
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/fargate-api/constructs/fargate"
 )
 
 // DeregistrationDelay is how long the ALB keeps sending in-flight requests to
@@ -23,48 +26,50 @@ const DeregistrationDelay = 30
 // HealthCheckIntervalSeconds is how often the ALB checks each task.
 const HealthCheckIntervalSeconds = 5
 
-// LoadBalancedServiceProps configures a LoadBalancedService. Every field
-// without a documented default is required.
+// LoadBalancedServiceProps configures a LoadBalancedService.
 type LoadBalancedServiceProps struct {
+	// Settings are the plain settings: sizes, counts, health check,
+	// autoscaling, logs. Zero fields take the defaults documented there.
+	fargate.Settings
+	// Cluster runs the service; the ALB goes into its VPC. Required.
 	Cluster ecs.ICluster
-	// Image is what the container runs.
-	Image         ecs.ContainerImage
-	Family        string
-	ContainerName string
-	// ARM64 selects Graviton tasks; false is X86_64.
-	ARM64     bool
-	CPU       int
-	MemoryMiB int
-	Port      int
-	// HealthCheckPath is requested by the ALB target group health check.
-	HealthCheckPath string
-	// Environment holds plain, non-secret variables. Default: none.
-	Environment map[string]string
+	// Image is what the container runs. Required.
+	Image ecs.ContainerImage
+	// Subnets hold the ALB and the tasks. Default: the VPC's private subnets
+	// with egress.
+	Subnets *ec2.SubnetSelection
 	// Secrets are injected by ECS at task start from Secrets Manager or SSM,
 	// so they never appear in the template or the task definition. Default: none.
 	Secrets map[string]ecs.Secret
-	// ReadonlyRootFilesystem mounts the root filesystem read-only.
-	ReadonlyRootFilesystem bool
-	DesiredCount           int
-	MinCapacity            int
-	MaxCapacity            int
-	CPUTargetPercent       int
-	RequestsPerTarget      int
-	LogRetentionDays       int
-	// AccessLogBucket receives the ALB's access logs. Default: none; the ALB
-	// needs a concrete region to grant log delivery, so environment-agnostic
-	// stacks cannot have them.
+	// EnvironmentReason says why Environment holds nothing secret; it is the
+	// reason recorded for cdk-nag's AwsSolutions-ECS2 finding (plain
+	// container environment variables). Default: a generic statement that
+	// secrets arrive through Secrets.
+	EnvironmentReason string
+	// AccessLogBucket receives the ALB's access logs. Default: none; cdk-nag
+	// then reports AwsSolutions-ELB2 on the ALB for the caller to accept with
+	// its own reason (log delivery needs a concrete region, so
+	// environment-agnostic stacks cannot have them).
 	AccessLogBucket awss3.IBucket
-	// Subnets hold the ALB and the tasks.
-	Subnets *ec2.SubnetSelection
-	// EnableExecuteCommand turns on ECS Exec; the cluster must log sessions.
-	EnableExecuteCommand bool
-	// FargateSpot keeps one task on regular Fargate and weighs the rest 3:1
-	// onto Fargate Spot. The cluster must have the Fargate capacity providers.
-	FargateSpot bool
-	// Rollback5xxPerMinute rolls a deployment back when the new tasks answer
-	// more than this many 5xx per minute for 3 of 5 minutes. 0: no alarm.
-	Rollback5xxPerMinute int
+}
+
+// validate applies the defaults to a copy of p and checks it.
+func (p LoadBalancedServiceProps) validate() (LoadBalancedServiceProps, error) {
+	p.Settings = p.Settings.WithDefaults()
+	problems := p.Settings.Validate()
+	if p.Cluster == nil {
+		problems = append(problems, fargate.Problem{Field: "Cluster", Value: "nil", Allowed: "an ECS cluster"})
+	}
+	if p.Image == nil {
+		problems = append(problems, fargate.Problem{Field: "Image", Value: "nil", Allowed: "a container image"})
+	}
+	if len(problems) > 0 {
+		return p, fargate.Error(problems)
+	}
+	if p.EnvironmentReason == "" {
+		p.EnvironmentReason = "the container environment holds only plain, non-secret settings; secrets reach the container as ECS secrets"
+	}
+	return p, nil
 }
 
 // LoadBalancedService is an ECS Fargate service behind an internal
@@ -75,8 +80,10 @@ type LoadBalancedServiceProps struct {
 // autoscaling on CPU and on requests per task.
 type LoadBalancedService struct {
 	constructs.Construct
-	Service  ecspatterns.ApplicationLoadBalancedFargateService
-	Listener elbv2.IApplicationListener
+	// Service is the ECS service; its Connections are the tasks' security group.
+	Service        ecs.FargateService
+	TaskDefinition ecs.FargateTaskDefinition
+	Listener       elbv2.IApplicationListener
 	// LoadBalancer offers Connections, so callers grant access SG-to-SG
 	// rather than by CIDR, and Metrics.
 	LoadBalancer elbv2.IApplicationLoadBalancer
@@ -87,16 +94,22 @@ type LoadBalancedService struct {
 	TargetGroupFullName  *string
 }
 
-// NewLoadBalancedService creates the service, its task definition and its ALB.
-func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalancedServiceProps) *LoadBalancedService {
+// NewLoadBalancedService creates the service, its task definition and its
+// ALB. Invalid props panic with an error that names each problem (CDK
+// reports construct errors as panics in Go) before anything is created.
+func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBalancedServiceProps) *LoadBalancedService {
+	p, err := props.validate()
+	if err != nil {
+		panic(fmt.Errorf("LoadBalancedService %s/%s: invalid props: %w", *scope.Node().Path(), id, err))
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 
 	arch := ecs.CpuArchitecture_X86_64()
-	if p.ARM64 {
+	if p.CPUArchitecture == fargate.ARM {
 		arch = ecs.CpuArchitecture_ARM64()
 	}
 	task := ecs.NewFargateTaskDefinition(c, jsii.String("Task"), &ecs.FargateTaskDefinitionProps{
-		Family:         jsii.String(p.Family),
+		Family:         optionalString(p.TaskFamily),
 		Cpu:            jsii.Number(p.CPU),
 		MemoryLimitMiB: jsii.Number(p.MemoryMiB),
 		RuntimePlatform: &ecs.RuntimePlatform{
@@ -109,7 +122,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 		ContainerName:          jsii.String(p.ContainerName),
 		Image:                  p.Image,
 		Essential:              jsii.Bool(true),
-		PortMappings:           &[]*ecs.PortMapping{{ContainerPort: jsii.Number(p.Port), Protocol: ecs.Protocol_TCP}},
+		PortMappings:           &[]*ecs.PortMapping{{ContainerPort: jsii.Number(p.ContainerPort), Protocol: ecs.Protocol_TCP}},
 		Environment:            stringMap(p.Environment),
 		Secrets:                &p.Secrets,
 		ReadonlyRootFilesystem: jsii.Bool(p.ReadonlyRootFilesystem),
@@ -141,29 +154,28 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 			{CapacityProvider: jsii.String("FARGATE_SPOT"), Weight: jsii.Number(3)},
 		}
 	}
-	svc := ecspatterns.NewApplicationLoadBalancedFargateService(c, jsii.String("Service"), &ecspatterns.ApplicationLoadBalancedFargateServiceProps{
+	pattern := ecspatterns.NewApplicationLoadBalancedFargateService(c, jsii.String("Service"), &ecspatterns.ApplicationLoadBalancedFargateServiceProps{
 		Cluster:            p.Cluster,
 		TaskDefinition:     task,
 		LoadBalancer:       alb,
 		PublicLoadBalancer: jsii.Bool(false),
-		// Only the API's VPC link may reach the ALB; the caller adds that rule.
-		OpenListener:      jsii.Bool(false),
-		ListenerPort:      jsii.Number(80),
-		TaskSubnets:       p.Subnets,
-		AssignPublicIp:    jsii.Bool(false),
-		DesiredCount:      jsii.Number(p.DesiredCount),
-		MinHealthyPercent: jsii.Number(100),
-		MaxHealthyPercent: jsii.Number(200),
-		CircuitBreaker:    &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		// Covers the sample API's bounded wait for the database at start (STARTUP_TIMEOUT, 60 s).
-		HealthCheckGracePeriod:     awscdk.Duration_Seconds(jsii.Number(60)),
+		// Nothing reaches the ALB until the caller allows a security group.
+		OpenListener:               jsii.Bool(false),
+		ListenerPort:               jsii.Number(80),
+		TaskSubnets:                p.Subnets,
+		AssignPublicIp:             jsii.Bool(false),
+		DesiredCount:               jsii.Number(p.DesiredCount),
+		MinHealthyPercent:          jsii.Number(100),
+		MaxHealthyPercent:          jsii.Number(200),
+		CircuitBreaker:             &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		HealthCheckGracePeriod:     awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGracePeriodSeconds)),
 		PropagateTags:              ecs.PropagatedTagSource_SERVICE,
 		EnableECSManagedTags:       jsii.Bool(true),
 		EnableExecuteCommand:       jsii.Bool(p.EnableExecuteCommand),
 		CapacityProviderStrategies: capacity,
 	})
 
-	tg := svc.TargetGroup()
+	tg := pattern.TargetGroup()
 	tg.SetAttribute(jsii.String("deregistration_delay.timeout_seconds"), jsii.String(strconv.Itoa(DeregistrationDelay)))
 	// A new task is healthy 2 × 5 s after it answers; a broken one is out
 	// after 2 × 5 s. README.md ("Deploys") has the arithmetic of a rolling step.
@@ -191,12 +203,12 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 			DatapointsToAlarm:  jsii.Number(3),
 			TreatMissingData:   cloudwatch.TreatMissingData_NOT_BREACHING,
 		})
-		svc.Service().EnableDeploymentAlarms(&[]*string{rollback.AlarmName()}, &ecs.DeploymentAlarmOptions{
+		pattern.Service().EnableDeploymentAlarms(&[]*string{rollback.AlarmName()}, &ecs.DeploymentAlarmOptions{
 			Behavior: ecs.AlarmBehavior_ROLLBACK_ON_ALARM,
 		})
 	}
 
-	scaling := svc.Service().AutoScaleTaskCount(&appscaling.EnableScalingProps{
+	scaling := pattern.Service().AutoScaleTaskCount(&appscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(p.MinCapacity),
 		MaxCapacity: jsii.Number(p.MaxCapacity),
 	})
@@ -216,10 +228,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 		AppliesTo: []string{"Resource::*"},
 	})
 	if len(p.Environment) > 0 || len(p.Secrets) > 0 {
-		Suppress(task, Suppression{
-			Rule:   "AwsSolutions-ECS2",
-			Reason: "environment holds only non-secret settings (port, database host, port and name, TLS mode and user-supplied config); credentials arrive as ECS secrets from Secrets Manager",
-		})
+		Suppress(task, Suppression{Rule: "AwsSolutions-ECS2", Reason: p.EnvironmentReason})
 	}
 	if p.EnableExecuteCommand {
 		Suppress(task.TaskRole(), Suppression{
@@ -231,22 +240,24 @@ func NewLoadBalancedService(scope constructs.Construct, id string, p LoadBalance
 			},
 		})
 	}
-	if p.AccessLogBucket == nil {
-		Suppress(alb, Suppression{
-			Rule:   "AwsSolutions-ELB2",
-			Reason: "ALB access log delivery must name the region's ELB log-delivery principal, unknown in an environment-agnostic stack; set app:account and app:region to turn access logs on. API Gateway access logs record every request that reaches this internal ALB",
-		})
-	}
-
 	return &LoadBalancedService{
 		Construct:            c,
-		Service:              svc,
-		Listener:             svc.Listener(),
+		Service:              pattern.Service(),
+		TaskDefinition:       task,
+		Listener:             pattern.Listener(),
 		LoadBalancer:         alb,
 		TargetGroup:          tg,
 		LoadBalancerFullName: alb.LoadBalancerFullName(),
 		TargetGroupFullName:  tg.TargetGroupFullName(),
 	}
+}
+
+// optionalString is nil for "", so CDK applies its own default.
+func optionalString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return jsii.String(s)
 }
 
 func stringMap(m map[string]string) *map[string]*string {

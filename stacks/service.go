@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	appconstructs "github.com/example/fargate-api/constructs"
+	"github.com/example/fargate-api/constructs/fargate"
 )
 
 // ListenerPort is the ALB listener's port. The ALB is internal and reached
@@ -33,39 +34,20 @@ type ServiceProps struct {
 	DatabaseName   string
 	DatabasePort   int
 
-	ClusterName   string
-	TaskFamily    string
-	ContainerName string
+	ClusterName string
 	// Image is a registry reference. Empty builds SampleImageDir as a
 	// container image asset at deploy time.
 	Image          string
 	SampleImageDir string
-	ARM64          bool
-	CPU            int
-	MemoryMiB      int
-	ContainerPort  int
-	// HealthCheckPath is what the ALB requests to decide a task is healthy.
-	HealthCheckPath string
-	// Environment is extra plain variables on top of the database settings.
-	Environment            map[string]string
-	ReadonlyRootFilesystem bool
-	DesiredCount           int
-	MinCapacity            int
-	MaxCapacity            int
-	CPUTargetPercent       int
-	RequestsPerTarget      int
-	LogRetentionDays       int
 	// ALBAccessLogs stores ALB access logs in a new S3 bucket. It needs a
 	// concrete region (StackProps.Env).
 	ALBAccessLogs bool
 	// Endpoints is the VPC endpoints' security group when the VPC has no NAT
 	// gateway; the tasks are allowed to it. Default: nil.
 	Endpoints ec2.ISecurityGroup
-	// EnableExecuteCommand turns on ECS Exec with session logs.
-	EnableExecuteCommand bool
-	FargateSpot          bool
-	// Rollback5xxPerMinute is the deployment alarm's threshold.
-	Rollback5xxPerMinute int
+	// Settings are the service's own settings, handed to the construct as
+	// they are, except that Environment gains the database variables.
+	fargate.Settings
 }
 
 // Service is the ECS cluster and the load-balanced Fargate service.
@@ -78,7 +60,7 @@ type Service struct {
 	// dimensions.
 	LoadBalancerFullName *string
 	TargetGroupFullName  *string
-	Service              ecs.FargateService
+	FargateService       ecs.FargateService
 }
 
 // NewService creates the Service stack.
@@ -117,38 +99,30 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		accessLogs = newAccessLogBucket(stack)
 	}
 
-	svc := appconstructs.NewLoadBalancedService(stack, "Web", appconstructs.LoadBalancedServiceProps{
-		Cluster:         cluster,
-		Image:           containerImage(stack, p),
-		Family:          p.TaskFamily,
-		ContainerName:   p.ContainerName,
-		ARM64:           p.ARM64,
-		CPU:             p.CPU,
-		MemoryMiB:       p.MemoryMiB,
-		Port:            p.ContainerPort,
-		HealthCheckPath: p.HealthCheckPath,
-		Environment:     env,
+	settings := p.Settings
+	settings.Environment = env
+	web := appconstructs.NewLoadBalancedService(stack, "Web", appconstructs.LoadBalancedServiceProps{
+		Settings: settings,
+		Cluster:  cluster,
+		Image:    containerImage(stack, p),
+		Subnets:  &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
 		Secrets: map[string]ecs.Secret{
 			"DB_USERNAME": ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("username")),
 			"DB_PASSWORD": ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("password")),
 		},
-		ReadonlyRootFilesystem: p.ReadonlyRootFilesystem,
-		DesiredCount:           p.DesiredCount,
-		MinCapacity:            p.MinCapacity,
-		MaxCapacity:            p.MaxCapacity,
-		CPUTargetPercent:       p.CPUTargetPercent,
-		RequestsPerTarget:      p.RequestsPerTarget,
-		LogRetentionDays:       p.LogRetentionDays,
-		AccessLogBucket:        accessLogs,
-		Subnets:                &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
-		EnableExecuteCommand:   p.EnableExecuteCommand,
-		FargateSpot:            p.FargateSpot,
-		Rollback5xxPerMinute:   p.Rollback5xxPerMinute,
+		EnvironmentReason: "environment holds only non-secret settings (port, database host, port and name, TLS mode and user-supplied config); credentials arrive as ECS secrets from Secrets Manager",
+		AccessLogBucket:   accessLogs,
 	})
+	if accessLogs == nil {
+		appconstructs.Suppress(web.LoadBalancer, appconstructs.Suppression{
+			Rule:   "AwsSolutions-ELB2",
+			Reason: "ALB access log delivery must name the region's ELB log-delivery principal, unknown in an environment-agnostic stack; set app:account and app:region to turn access logs on. API Gateway access logs record every request that reaches this internal ALB",
+		})
+	}
 
 	// The rule lands on the database's security group but is created here,
 	// in the dependent stack, so the database stack never references this one.
-	tasks := svc.Service.Service().Connections()
+	tasks := web.Service.Connections()
 	tasks.AllowTo(p.Database, ec2.Port_Tcp(jsii.Number(p.DatabasePort)), jsii.String("ECS tasks to PostgreSQL"))
 	// AllowTo also asks for a matching egress rule, which the tasks' group
 	// does not need: it keeps open egress for registries and AWS APIs.
@@ -163,11 +137,11 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 	return &Service{
 		Stack:                stack,
 		Cluster:              cluster,
-		Listener:             svc.Listener,
-		LoadBalancer:         svc.LoadBalancer,
-		LoadBalancerFullName: svc.LoadBalancerFullName,
-		TargetGroupFullName:  svc.TargetGroupFullName,
-		Service:              svc.Service.Service(),
+		Listener:             web.Listener,
+		LoadBalancer:         web.LoadBalancer,
+		LoadBalancerFullName: web.LoadBalancerFullName,
+		TargetGroupFullName:  web.TargetGroupFullName,
+		FargateService:       web.Service,
 	}
 }
 
@@ -181,7 +155,7 @@ var ecrImage = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazona
 func containerImage(stack awscdk.Stack, p ServiceProps) ecs.ContainerImage {
 	if p.Image == "" {
 		platform := awsecrassets.Platform_LINUX_AMD64()
-		if p.ARM64 {
+		if p.CPUArchitecture == fargate.ARM {
 			platform = awsecrassets.Platform_LINUX_ARM64()
 		}
 		return ecs.ContainerImage_FromAsset(jsii.String(p.SampleImageDir), &ecs.AssetImageProps{Platform: platform})

@@ -1,0 +1,81 @@
+package fargate
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestZeroSettingsTakeTheDocumentedDefaults(t *testing.T) {
+	s := Settings{}.WithDefaults()
+	want := Settings{
+		ContainerName: "web", CPUArchitecture: X86, CPU: 256, MemoryMiB: 512, ContainerPort: 8080,
+		HealthCheckPath: "/", HealthCheckGracePeriodSeconds: 60, DesiredCount: 2, MinCapacity: 2, MaxCapacity: 4,
+		CPUTargetPercent: 60, RequestsPerTarget: 1000, LogRetentionDays: 14,
+	}
+	if got := s; !equal(got, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
+	}
+	if p := s.Validate(); len(p) != 0 {
+		t.Errorf("defaults are invalid: %v", Error(p))
+	}
+}
+
+func TestSetFieldsKeepTheirValues(t *testing.T) {
+	s := Settings{CPU: 1024, MemoryMiB: 4096, HealthCheckPath: "/healthz", Rollback5xxPerMinute: 7}.WithDefaults()
+	if s.CPU != 1024 || s.MemoryMiB != 4096 || s.HealthCheckPath != "/healthz" || s.Rollback5xxPerMinute != 7 {
+		t.Errorf("WithDefaults overwrote set fields: %+v", s)
+	}
+}
+
+// TestValidateRejects holds one case per rule, with the message a caller
+// sees under the Go field names.
+func TestValidateRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(*Settings)
+		want   string
+	}{
+		{"architecture", func(s *Settings) { s.CPUArchitecture = "riscv" }, `CPUArchitecture: "riscv" is not allowed; allowed: X86_64 or ARM64`},
+		{"cpu", func(s *Settings) { s.CPU = 300 }, "CPU: 300 is not allowed; allowed: one of 256, 512"},
+		{"memory with cpu", func(s *Settings) { s.MemoryMiB = 4096 }, "MemoryMiB: 4096 is not allowed; allowed: with CPU 256, one of 512, 1024, 2048 MiB"},
+		{"port", func(s *Settings) { s.ContainerPort = 70000 }, "ContainerPort: 70000 is not allowed; allowed: 1 to 65535"},
+		{"health path", func(s *Settings) { s.HealthCheckPath = "healthz" }, `HealthCheckPath: "healthz" is not allowed`},
+		{"grace period", func(s *Settings) { s.HealthCheckGracePeriodSeconds = -1 }, "HealthCheckGracePeriodSeconds: -1 is not allowed"},
+		{"one task", func(s *Settings) { s.DesiredCount = 1 }, "DesiredCount: 1 is not allowed; allowed: 2 to 500"},
+		{"min capacity", func(s *Settings) { s.MinCapacity = 1 }, "MinCapacity: 1 is not allowed; allowed: 2 to 500"},
+		{"max capacity", func(s *Settings) { s.MaxCapacity = 501 }, "MaxCapacity: 501 is not allowed; allowed: 2 to 500"},
+		{"min above max", func(s *Settings) { s.MinCapacity = 5; s.DesiredCount = 5 }, "MinCapacity: 5 is not allowed; allowed: at most MaxCapacity (4)"},
+		{"desired outside bounds", func(s *Settings) { s.DesiredCount = 6 }, "DesiredCount: 6 is not allowed; allowed: between MinCapacity (2) and MaxCapacity (4)"},
+		{"cpu target", func(s *Settings) { s.CPUTargetPercent = 95 }, "CPUTargetPercent: 95 is not allowed; allowed: 10 to 90"},
+		{"requests per target", func(s *Settings) { s.RequestsPerTarget = -1 }, "RequestsPerTarget: -1 is not allowed"},
+		{"log retention", func(s *Settings) { s.LogRetentionDays = 10 }, "LogRetentionDays: 10 is not allowed; allowed: one of 1, 3, 5"},
+		{"exec with read-only root", func(s *Settings) { s.EnableExecuteCommand = true; s.ReadonlyRootFilesystem = true }, "EnableExecuteCommand: true is not allowed; allowed: only with ReadonlyRootFilesystem=false"},
+		{"rollback threshold", func(s *Settings) { s.Rollback5xxPerMinute = -1 }, "Rollback5xxPerMinute: -1 is not allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Settings{}.WithDefaults()
+			tt.modify(&s)
+			err := Error(s.Validate())
+			if len(err) == 0 {
+				t.Fatalf("accepted %+v, want %q", s, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %q, want it to contain %q", err.Error(), tt.want)
+			}
+		})
+	}
+}
+
+func TestExplainRenamesFields(t *testing.T) {
+	p := Problem{Field: "MinCapacity", Value: 5, Allowed: "at most {MaxCapacity} (3)"}
+	got := p.Explain(strings.ToLower)
+	if want := "mincapacity: 5 is not allowed; allowed: at most maxcapacity (3)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func equal(a, b Settings) bool {
+	return reflect.DeepEqual(a, b)
+}
