@@ -20,6 +20,24 @@ func NewLogGroup(scope constructs.Construct, id string, days int) awslogs.LogGro
 	})
 }
 
+// NewVendedLogGroup is NewLogGroup for a group an AWS service delivers logs
+// to through CloudWatch Logs' vended-log mechanism (API Gateway access logs,
+// for one). That mechanism adds each such group to the account's CloudWatch
+// Logs resource policy, which is capped at 5,120 characters and 10 policies
+// per region; a group whose name starts with /aws/vendedlogs/ is covered by
+// one wildcard entry instead ("Enabling logging from AWS services",
+// CloudWatch Logs user guide). The name is
+// /aws/vendedlogs/<service>/<stack name>/<suffix>: stable per stack, and the
+// stack name carries the app name and profile.
+func NewVendedLogGroup(scope constructs.Construct, id, service, suffix string, days int) awslogs.LogGroup {
+	name := "/aws/vendedlogs/" + service + "/" + *awscdk.Stack_Of(scope).StackName() + "/" + suffix
+	return awslogs.NewLogGroup(scope, jsii.String(id), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(name),
+		Retention:     Retention(days),
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+}
+
 // Retention converts a validated number of days into the CDK enum.
 func Retention(days int) awslogs.RetentionDays {
 	switch days {

@@ -180,7 +180,7 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 		}
 	}
 
-	logs := NewLogGroup(c, "AccessLogs", p.AccessLogRetentionDays)
+	logs := NewVendedLogGroup(c, "AccessLogs", "apigateway", "access", p.AccessLogRetentionDays)
 	format, _ := json.Marshal(accessLogFormat) // a map of strings always marshals
 	var domain apigwv2.DomainName
 	var mapping *apigwv2.DomainMappingOptions
