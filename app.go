@@ -88,13 +88,9 @@ func build(app awscdk.App, cfg config.Config) deployment {
 	}
 	prod := cfg.Profile == config.ProfileProd
 
-	net := stacks.NewNetwork(app, cfg.StackName("Network"), stacks.NetworkProps{
-		StackProps:           stackProps("Network", "VPC, subnets, NAT gateways and flow logs"),
-		MaxAZs:               cfg.Network.MaxAZs,
-		NATGateways:          cfg.Network.NATGateways,
-		ExecEndpoint:         cfg.Service.EnableExecuteCommand,
-		FlowLogRetentionDays: cfg.Network.FlowLogRetentionDays,
-	})
+	netProps := networkProps(cfg)
+	netProps.StackProps = stackProps("Network", "VPC, subnets, NAT and flow logs")
+	net := stacks.NewNetwork(app, cfg.StackName("Network"), netProps)
 
 	dbProps := stackProps("Database", "RDS for PostgreSQL and its credentials")
 	dbProps.TerminationProtection = jsii.Bool(prod)
@@ -169,6 +165,7 @@ func build(app awscdk.App, cfg config.Config) deployment {
 		TargetGroupFullName:  svc.TargetGroupFullName,
 		Service:              svc.FargateService,
 		Database:             db.Instance,
+		NATInstances:         net.NATInstances,
 		AlarmEmail:           m.AlarmEmail,
 		API5xxPercent:        m.API5xxPercent,
 		APILatencyP99Ms:      m.APILatencyP99Ms,
@@ -182,6 +179,22 @@ func build(app awscdk.App, cfg config.Config) deployment {
 	})
 
 	return deployment{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
+}
+
+// networkProps maps the configuration onto the Network stack's props.
+func networkProps(cfg config.Config) stacks.NetworkProps {
+	n := cfg.Network
+	p := stacks.NetworkProps{
+		MaxAZs:               n.MaxAZs,
+		NATGateways:          n.NATGateways,
+		ExecEndpoint:         cfg.Service.EnableExecuteCommand,
+		FlowLogRetentionDays: n.FlowLogRetentionDays,
+	}
+	if n.NATProvider == config.NATInstance {
+		p.NATInstanceType = n.NATInstanceType
+		p.NATInstanceARM64 = n.NATInstanceArchitecture() == config.ArchARM
+	}
+	return p
 }
 
 func httpRoutes(routes []config.Route) []appconstructs.HTTPRoute {

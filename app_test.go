@@ -22,8 +22,9 @@ import (
 // dev deployment, the prod profile, a "Custom" dev deployment that sets the
 // options the defaults leave off (registry image, ARM64, explicit routes, a
 // v1 stage, a pinned environment, CORS, a custom domain with its own
-// certificate), and an "Options" dev deployment with the remaining switches
-// on (no NAT, ECS Exec, Fargate Spot, JWT with CORS, a Route 53 domain, alarm e-mail).
+// certificate, a NAT gateway instead of dev's NAT instance), and an "Options" dev
+// deployment with the remaining switches on (no NAT, ECS Exec, Fargate Spot,
+// JWT with CORS, a Route 53 domain, alarm e-mail).
 type fixture struct {
 	dev, prod, custom, options deployment
 	cfg                        map[string]config.Config
@@ -45,6 +46,7 @@ var customContext = map[string]any{
 	"app:corsAllowOrigins": "https://app.example.com",
 	"app:domainName":       "api.example.com",
 	"app:certificateArn":   "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
+	"app:natProvider":      "gateway",
 }
 
 var optionsContext = map[string]any{
@@ -247,9 +249,9 @@ func TestNetwork(t *testing.T) {
 				hasResource(t, dev, "AWS::EC2::Subnet", obj("Tags", arrayWith(obj("Key", "aws-cdk:subnet-name", "Value", tier))))
 			}
 		}},
-		{"dev uses a single NAT gateway", func(t *testing.T) {
-			if got := len(f.resources(dev, "AWS::EC2::NatGateway")); got != 1 {
-				t.Errorf("NAT gateways = %d, want 1", got)
+		{"dev uses a single NAT instance, no NAT gateway", func(t *testing.T) {
+			if got, gw := len(f.resources(dev, "AWS::EC2::Instance")), len(f.resources(dev, "AWS::EC2::NatGateway")); got != 1 || gw != 0 {
+				t.Errorf("NAT instances = %d, NAT gateways = %d; want 1, 0", got, gw)
 			}
 		}},
 		{"prod uses one NAT gateway per AZ", func(t *testing.T) {
@@ -577,10 +579,13 @@ func TestAPI(t *testing.T) {
 }
 
 // TestNoOpenIngress scans every template: no security group anywhere admits
-// the internet, and no ingress is expressed as a CIDR at all.
+// the internet, and no ingress is expressed as a CIDR at all, except the
+// private subnets' own CIDRs on the NAT instances' group (what they forward
+// keeps the sender's address; see natCIDRIngress).
 func TestNoOpenIngress(t *testing.T) {
 	f := app(t)
 	for name, tpl := range f.templates {
+		allowed := natCIDRIngress(tpl)
 		for id, r := range tpl["Resources"].(map[string]any) {
 			res := r.(map[string]any)
 			props, _ := res["Properties"].(map[string]any)
@@ -593,6 +598,9 @@ func TestNoOpenIngress(t *testing.T) {
 			}
 			for _, rule := range rules {
 				rm := rule.(map[string]any)
+				if cidr, _ := rm["CidrIp"].(string); allowed[id] != nil && allowed[id][cidr] {
+					continue
+				}
 				if rm["CidrIp"] != nil || rm["CidrIpv6"] != nil {
 					t.Errorf("%s/%s: ingress by CIDR %v%v", name, id, rm["CidrIp"], rm["CidrIpv6"])
 				}
@@ -779,7 +787,7 @@ func TestProductionOptions(t *testing.T) {
 		typ   string
 		want  int
 	}{
-		{"ten alarms notify the topic", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", 10},
+		{"ten alarms and the NAT instance's notify the topic", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", 11},
 		{"no e-mail subscription unless configured", dev.Monitoring.Stack, "AWS::SNS::Subscription", 0},
 		{"no authorizer unless configured", dev.API.Stack, "AWS::ApiGatewayV2::Authorizer", 0},
 		{"no custom domain unless configured", dev.API.Stack, "AWS::ApiGatewayV2::DomainName", 0},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/example/fargate-api/constructs/fargate"
 )
@@ -13,10 +14,21 @@ const (
 	ProfileProd = "prod"
 )
 
-// Architectures a Fargate task can run on.
+// Architectures a Fargate task (or a NAT instance) can run on.
 const (
 	ArchX86 = fargate.X86
 	ArchARM = fargate.ARM
+)
+
+// NAT providers: what carries the private subnets' egress.
+const (
+	// NATGateway is the managed NAT gateway: scales to 100 Gbps, AWS patches
+	// and replaces it, billed per hour and per GB.
+	NATGateway = "gateway"
+	// NATInstance is an EC2 instance forwarding with iptables: a fraction of
+	// the price, bounded by its instance type's bandwidth, patched only when
+	// it is replaced.
+	NATInstance = "instance"
 )
 
 // Config is the whole, validated configuration of one deployment of the app.
@@ -41,11 +53,17 @@ type Config struct {
 type Network struct {
 	// MaxAZs is how many availability zones the VPC spans.
 	MaxAZs int
-	// NATGateways is how many NAT gateways carry the private subnets' egress:
-	// 1 is cheap, one per AZ survives the loss of an AZ, 0 means no internet
-	// egress at all: VPC endpoints serve ECR, S3, CloudWatch Logs and
-	// Secrets Manager instead.
+	// NATGateways is how many NAT devices (gateways or instances, as
+	// NATProvider says) carry the private subnets' egress: 1 is cheap, one
+	// per AZ survives the loss of an AZ, 0 means no internet egress at all:
+	// VPC endpoints serve ECR, S3, CloudWatch Logs and Secrets Manager
+	// instead. The key keeps its name from before NAT instances existed.
 	NATGateways int
+	// NATProvider is NATGateway or NATInstance.
+	NATProvider string
+	// NATInstanceType is the EC2 instance type of NAT instances, e.g.
+	// "t4g.nano"; its family decides the image's architecture.
+	NATInstanceType string
 	// FlowLogRetentionDays is how long VPC flow logs are kept.
 	FlowLogRetentionDays int
 }
@@ -152,6 +170,14 @@ type Route struct {
 // String renders the route the way API Gateway writes route keys.
 func (r Route) String() string { return r.Method + " " + r.Path }
 
+// NATInstanceArchitecture returns the CPU architecture of the configured NAT
+// instance type (ArchARM for Graviton families), or "" for a family this app
+// does not know.
+func (n Network) NATInstanceArchitecture() string {
+	family, _, _ := strings.Cut(n.NATInstanceType, ".")
+	return natFamilies[family]
+}
+
 // StackName returns the CloudFormation stack name of one of the app's stacks.
 func (c Config) StackName(part string) string {
 	return fmt.Sprintf("%s-%s-%s", c.Name, c.Profile, part)
@@ -165,6 +191,8 @@ func defaults(profile, name string) Config {
 		Network: Network{
 			MaxAZs:               2,
 			NATGateways:          1,
+			NATProvider:          NATInstance,
+			NATInstanceType:      "t4g.nano",
 			FlowLogRetentionDays: 14,
 		},
 		Database: Database{
@@ -214,6 +242,7 @@ func defaults(profile, name string) Config {
 	}
 	if profile == ProfileProd {
 		c.Network.NATGateways = c.Network.MaxAZs
+		c.Network.NATProvider = NATGateway
 		c.Network.FlowLogRetentionDays = 90
 		c.Database.InstanceClass = "t4g.medium"
 		c.Database.AllocatedStorageGiB = 50

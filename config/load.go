@@ -50,7 +50,9 @@ var keys = []key{
 	{"region", "AWS region to pin the stacks to; needs account too.", func(c *Config) any { return &c.Region }},
 
 	{"maxAzs", "Availability zones the VPC spans (more than 2 needs account and region).", func(c *Config) any { return &c.Network.MaxAZs }},
-	{"natGateways", "NAT gateways for the private subnets' egress (0 to maxAzs); 0 uses VPC endpoints and needs an image in ECR.", func(c *Config) any { return &c.Network.NATGateways }},
+	{"natGateways", "How many NAT gateways or NAT instances (see natProvider) carry the private subnets' egress (0 to maxAzs); 0: no NAT, VPC endpoints, an image in ECR.", func(c *Config) any { return &c.Network.NATGateways }},
+	{"natProvider", "What the natGateways NAT devices are: gateway (managed NAT gateways) or instance (NAT instances: cheaper, less throughput, patched on replacement).", func(c *Config) any { return &c.Network.NATProvider }},
+	{"natInstanceType", "EC2 type of the NAT instances with natProvider=instance; Graviton types (t4g, c7g, ...) get the arm64 image, others x86_64.", func(c *Config) any { return &c.Network.NATInstanceType }},
 	{"flowLogRetentionDays", "Retention of the VPC flow logs, in days.", func(c *Config) any { return &c.Network.FlowLogRetentionDays }},
 
 	{"dbEngineVersion", "PostgreSQL version, full minor version such as 17.9.", func(c *Config) any { return &c.Database.EngineVersion }},
@@ -171,9 +173,16 @@ func Load(context map[string]any) (Config, error) {
 	if _, set := raw["natGateways"]; !set && c.Profile == ProfileProd {
 		c.Network.NATGateways = c.Network.MaxAZs
 	}
+	// Without NAT there is nothing to provide: the profile's default provider
+	// gives way, an explicit natProvider=instance is refused by Validate.
+	if _, set := raw["natProvider"]; !set && c.Network.NATGateways == 0 {
+		c.Network.NATProvider = NATGateway
+	}
 	c.Service.CPUArchitecture = strings.ToUpper(c.Service.CPUArchitecture)
 	// A deployment rolls back on the same 5xx rate that raises the alarm.
 	c.Service.Rollback5xxPerMinute = c.Monitoring.Target5xxPerMinute
+	c.Network.NATProvider = strings.ToLower(c.Network.NATProvider)
+	c.Network.NATInstanceType = strings.ToLower(c.Network.NATInstanceType)
 
 	problems = append(problems, c.Validate()...)
 	if len(problems) > 0 {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -47,12 +48,29 @@ var (
 	imageName      = imageDomain + imagePathPart + `(?:/` + imagePathPart + `)*`
 	imageTag       = `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
 	imageDigest    = `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
+	reNATInstance  = regexp.MustCompile(`^([a-z][a-z0-9]*)\.(nano|micro|small|medium|large|xlarge|[0-9]{1,2}xlarge)$`)
 	instanceFamily = []string{
 		"t3", "t4g", "m5", "m5d", "m6g", "m6gd", "m6i", "m6id", "m6idn", "m6in", "m7g", "m7gd", "m7i", "m8g",
 		"r5", "r5b", "r5d", "r6g", "r6gd", "r6i", "r6id", "r6idn", "r6in", "r7g", "r7gd", "r7i", "r8g",
 		"x2g", "x2idn", "x2iedn", "x2iezn", "z1d",
 	}
 )
+
+// natFamilies are the EC2 families a NAT instance may come from, with their
+// CPU architecture, which chooses the Amazon Linux 2023 image (arm64 for
+// Graviton, x86_64 otherwise). Current-generation, EBS-only families whose
+// instances support the CloudWatch recover action; a test checks each
+// architecture against the one aws-cdk-lib derives from the type.
+var natFamilies = map[string]string{
+	"t3": ArchX86, "t3a": ArchX86, "c5": ArchX86, "c5n": ArchX86, "c6i": ArchX86, "c6in": ArchX86, "c7i": ArchX86,
+	"m5": ArchX86, "m6i": ArchX86, "m7i": ArchX86,
+	"t4g": ArchARM, "c6g": ArchARM, "c6gn": ArchARM, "c7g": ArchARM, "c7gn": ArchARM, "c8g": ArchARM,
+	"m6g": ArchARM, "m7g": ArchARM, "m8g": ArchARM,
+}
+
+// NATFamilies returns the instance families allowed for NAT instances, each
+// with its CPU architecture (ArchARM or ArchX86).
+func NATFamilies() map[string]string { return maps.Clone(natFamilies) }
 
 // Validate checks every field and returns one message per problem, each
 // naming the key, the value and what is allowed. Load calls it; it is
@@ -81,8 +99,15 @@ func (c Config) Validate() []string {
 		p.add("maxAzs", n.MaxAZs, "2 for environment-agnostic stacks; set account and region to span more AZs")
 	}
 	if n.NATGateways < 0 || n.NATGateways > n.MaxAZs {
-		p.add("natGateways", n.NATGateways, fmt.Sprintf("0 (VPC endpoints, no internet egress) to maxAzs (%d)", n.MaxAZs))
+		p.add("natGateways", n.NATGateways, fmt.Sprintf("0 (VPC endpoints, no internet egress) to maxAzs (%d): at most one NAT gateway or NAT instance per AZ", n.MaxAZs))
 	}
+	switch {
+	case n.NATProvider != NATGateway && n.NATProvider != NATInstance:
+		p.add("natProvider", n.NATProvider, NATGateway+" (managed NAT gateways) or "+NATInstance+" (NAT instances)")
+	case n.NATProvider == NATInstance && n.NATGateways == 0:
+		p.add("natProvider", n.NATProvider, "with natGateways=0 there is no NAT to provide: leave natProvider unset, or set natGateways to 1..maxAzs NAT instances")
+	}
+	p.checkNATInstanceType(n.NATInstanceType)
 	if n.NATGateways == 0 {
 		// Without a NAT gateway the tasks reach only what VPC endpoints serve:
 		// ECR in this region.
@@ -182,6 +207,37 @@ func (c Config) Validate() []string {
 	p.between("alarmDbConnections", m.DBConnections, 1, 100000, "connections")
 
 	return p
+}
+
+// checkNATInstanceType accepts family.size of a family in natFamilies, in a
+// size that family has: nano to small only in the burstable t families,
+// medium also in the Graviton ones.
+func (p *problems) checkNATInstanceType(t string) {
+	m := reNATInstance.FindStringSubmatch(t)
+	if m == nil || natFamilies[m[1]] == "" {
+		p.add("natInstanceType", t, "an EC2 instance type such as t4g.nano (Graviton, arm64 image) or t3.nano (x86_64 image) from the families "+natFamilyList())
+		return
+	}
+	family, size := m[1], m[2]
+	burstable := strings.HasPrefix(family, "t")
+	switch {
+	case (size == "nano" || size == "micro" || size == "small") && !burstable:
+		p.add("natInstanceType", t, "nano, micro and small sizes only in the burstable t3, t3a and t4g families")
+	case size == "medium" && !burstable && natFamilies[family] != ArchARM:
+		p.add("natInstanceType", t, "medium only in the t families and the Graviton families; "+family+" starts at large")
+	}
+}
+
+func natFamilyList() string {
+	var arm, x86 []string
+	for _, f := range sortedKeys(natFamilies) {
+		if natFamilies[f] == ArchARM {
+			arm = append(arm, f)
+		} else {
+			x86 = append(x86, f)
+		}
+	}
+	return strings.Join(arm, ", ") + " (arm64) and " + strings.Join(x86, ", ") + " (x86_64)"
 }
 
 func (p *problems) checkAuth(a API) {

@@ -7,6 +7,7 @@ import (
 	apigwv2 "github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	cloudwatch "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -29,6 +30,9 @@ type MonitoringProps struct {
 	TargetGroupFullName  *string
 	Service              ecs.FargateService
 	Database             rds.IDatabaseInstance
+	// NATInstances each get an alarm on their status checks. Default: none
+	// (NAT gateways, or no NAT).
+	NATInstances []ec2.IInstance
 	// AlarmEmail is subscribed to the alarm topic. Default: "" (none).
 	AlarmEmail           string
 	API5xxPercent        int
@@ -154,6 +158,24 @@ func NewMonitoring(scope constructs.Construct, id string, p MonitoringProps) *Mo
 			EvaluationPeriods: jsii.Number(5),
 			DatapointsToAlarm: jsii.Number(3),
 			TreatMissingData:  cloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		alarm.AddAlarmAction(cwactions.NewSnsAction(m.Topic))
+		alarm.AddOkAction(cwactions.NewSnsAction(m.Topic))
+		m.Alarms = append(m.Alarms, alarm)
+	}
+	for i, inst := range p.NATInstances {
+		// No data is as bad as a failed check: the instance is stopped or
+		// gone, or CloudFormation replaced it (a new AMI) and this stack,
+		// skipped as unchanged, still watches the old ID.
+		alarm := cloudwatch.NewAlarm(stack, jsii.String(fmt.Sprintf("NatInstance%dStatus", i+1)), &cloudwatch.AlarmProps{
+			AlarmDescription: jsii.String(fmt.Sprintf("NAT instance %d: status checks fail or report nothing, so the private subnets it serves have no egress. "+
+				"After the Network stack replaced it, redeploy this stack (cdk deploy --force) to watch the new instance", i+1)),
+			Metric:             StatusCheckMetric(inst, "StatusCheckFailed"),
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: above,
+			EvaluationPeriods:  jsii.Number(5),
+			DatapointsToAlarm:  jsii.Number(3),
+			TreatMissingData:   cloudwatch.TreatMissingData_BREACHING,
 		})
 		alarm.AddAlarmAction(cwactions.NewSnsAction(m.Topic))
 		alarm.AddOkAction(cwactions.NewSnsAction(m.Topic))

@@ -24,10 +24,17 @@ type NetworkProps struct {
 	awscdk.StackProps
 	// MaxAZs is how many availability zones the VPC spans.
 	MaxAZs int
-	// NATGateways is how many NAT gateways serve the private subnets. 0
-	// builds a VPC without internet access, with VPC endpoints for ECR, S3,
-	// CloudWatch Logs and Secrets Manager instead.
+	// NATGateways is how many NAT devices serve the private subnets, in as
+	// many AZs. 0 builds a VPC without internet access, with VPC endpoints
+	// for ECR, S3, CloudWatch Logs and Secrets Manager instead.
 	NATGateways int
+	// NATInstanceType makes the NAT devices EC2 instances of this type
+	// (Amazon Linux 2023, iptables) instead of managed NAT gateways.
+	// Default: "" (NAT gateways).
+	NATInstanceType string
+	// NATInstanceARM64 selects the arm64 image for a Graviton
+	// NATInstanceType. Default: false (x86_64).
+	NATInstanceARM64 bool
 	// ExecEndpoint adds the ssmmessages endpoint ECS Exec needs when there
 	// is no NAT gateway.
 	ExecEndpoint bool
@@ -35,7 +42,7 @@ type NetworkProps struct {
 	FlowLogRetentionDays int
 }
 
-// Network is the VPC: public subnets for NAT gateways only, private subnets
+// Network is the VPC: public subnets for NAT gateways or instances only, private subnets
 // for the ALB, the tasks and the VPC link, and isolated subnets without any
 // route out for the database.
 type Network struct {
@@ -44,6 +51,9 @@ type Network struct {
 	// Endpoints admits HTTPS to the interface endpoints; nil with NAT
 	// gateways. Dependents allow their tasks to it.
 	Endpoints ec2.ISecurityGroup
+	// NATInstances are the NAT instances, one per NAT AZ; empty with NAT
+	// gateways or without NAT.
+	NATInstances []ec2.IInstance
 }
 
 // NewNetwork creates the Network stack.
@@ -62,7 +72,7 @@ func NewNetwork(scope constructs.Construct, id string, p NetworkProps) *Network 
 			{Name: jsii.String(IsolatedSubnets), SubnetType: ec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)},
 		}
 	}
-	vpc := ec2.NewVpc(stack, jsii.String("Vpc"), &ec2.VpcProps{
+	vpcProps := &ec2.VpcProps{
 		IpAddresses:         ec2.IpAddresses_Cidr(jsii.String("10.0.0.0/16")),
 		MaxAzs:              jsii.Number(p.MaxAZs),
 		NatGateways:         jsii.Number(p.NATGateways),
@@ -70,7 +80,13 @@ func NewNetwork(scope constructs.Construct, id string, p NetworkProps) *Network 
 		// Strips all rules from the VPC's default security group, so nothing
 		// launched without an explicit group gets traffic.
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
-	})
+	}
+	var natInstances ec2.NatInstanceProviderV2
+	if p.NATGateways > 0 && p.NATInstanceType != "" {
+		natInstances = natInstanceProvider(p.NATInstanceType, p.NATInstanceARM64)
+		vpcProps.NatGatewayProvider = natInstances
+	}
+	vpc := ec2.NewVpc(stack, jsii.String("Vpc"), vpcProps)
 	flowLogs := appconstructs.NewLogGroup(stack, "FlowLogs", p.FlowLogRetentionDays)
 	vpc.AddFlowLog(jsii.String("FlowLog"), &ec2.FlowLogOptions{
 		Destination: ec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
@@ -80,6 +96,9 @@ func NewNetwork(scope constructs.Construct, id string, p NetworkProps) *Network 
 	n := &Network{Stack: stack, VPC: vpc}
 	if p.NATGateways == 0 {
 		n.Endpoints = addEndpoints(stack, vpc, p.ExecEndpoint)
+	}
+	if natInstances != nil {
+		n.NATInstances = configureNATInstances(stack, vpc, natInstances)
 	}
 	suppressCDKHandlers(stack, "restricts the VPC's default security group")
 	return n

@@ -1,0 +1,160 @@
+package stacks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cloudwatch "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+
+	appconstructs "github.com/example/fargate-api/constructs"
+)
+
+// natInstanceProvider returns CDK's Amazon Linux 2023 NAT instance provider
+// for instances of instanceType, with the arm64 image for Graviton types.
+func natInstanceProvider(instanceType string, arm64 bool) ec2.NatInstanceProviderV2 {
+	cpu := ec2.AmazonLinuxCpuType_X86_64
+	if arm64 {
+		cpu = ec2.AmazonLinuxCpuType_ARM_64
+	}
+	props := &ec2.NatInstanceProps{
+		InstanceType: ec2.NewInstanceType(jsii.String(instanceType)),
+		// AWS's public SSM parameter, resolved by CloudFormation on every
+		// deploy: synth needs no lookup, and a deploy after a new AMI release
+		// replaces the instance with a patched one.
+		// The kernel AWS makes the default, not the 6.1 that
+		// MachineImage_LatestAmazonLinux2023 pins.
+		MachineImage: ec2.NewAmazonLinux2023ImageSsmParameter(&ec2.AmazonLinux2023ImageSsmParameterProps{
+			CpuType: cpu,
+			Kernel:  ec2.AmazonLinux2023Kernel_DEFAULT(),
+			// A CloudFormation parameter, not a context lookup at synth.
+			CachedInContext: jsii.Bool(false),
+		}),
+		// The provider's default admits all traffic from 0.0.0.0/0;
+		// configureNATInstances admits the private subnets only.
+		DefaultAllowedTraffic: ec2.NatTrafficDirection_OUTBOUND_ONLY,
+		UserData:              natUserData(),
+	}
+	if strings.HasPrefix(instanceType, "t") {
+		// Out of CPU credits, a standard-mode instance slows to its baseline
+		// instead of billing surplus credits: the monthly cost stays fixed.
+		props.CreditSpecification = ec2.CpuCredits_STANDARD
+	}
+	return ec2.NatProvider_InstanceV2(props)
+}
+
+// natUserData configures forwarding and masquerading like the provider's
+// default script, but survives what that script does not: dnf racing Amazon
+// Linux's own first-boot dnf run (aws-cdk#36717), and a reboot, such as an
+// automatic recovery, after which the default's rules are gone.
+func natUserData() ec2.UserData {
+	ud := ec2.UserData_ForLinux(nil)
+	ud.AddCommands(*jsii.Strings(
+		"set -euxo pipefail",
+		"for attempt in $(seq 30); do dnf install -y iptables-services && break; sleep 10; done",
+		"rpm -q iptables-services",
+		"echo 'net.ipv4.ip_forward=1' > /etc/sysctl.d/90-nat.conf",
+		"sysctl -p /etc/sysctl.d/90-nat.conf",
+		"systemctl enable --now iptables",
+		`iface=$(ip route show default | awk '{print $5; exit}')`,
+		`test -n "$iface"`,
+		`iptables -t nat -A POSTROUTING -o "$iface" -j MASQUERADE`,
+		// The iptables-services defaults reject forwarded packets.
+		"iptables -F FORWARD",
+		// iptables.service restores this file on every boot.
+		"iptables-save > /etc/sysconfig/iptables",
+	)...)
+	return ud
+}
+
+// configureNATInstances locks down the NAT instances the VPC created and
+// returns them: ingress from the private subnets only, IMDSv2 only, an
+// encrypted root volume, Session Manager instead of SSH, and a CloudWatch
+// alarm that recovers an instance onto new hardware when its host fails.
+func configureNATInstances(stack awscdk.Stack, vpc ec2.Vpc, nat ec2.NatInstanceProviderV2) []ec2.IInstance {
+	// By CIDR, as the VPC guide's NAT instance security group does: whatever
+	// runs in the private subnets may egress, and the network stack names no
+	// group of the stacks that depend on it.
+	private := vpc.SelectSubnets(&ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)})
+	for i, s := range *private.Subnets {
+		nat.SecurityGroup().AddIngressRule(ec2.Peer_Ipv4(s.Ipv4CidrBlock()), ec2.Port_AllTraffic(),
+			jsii.String(fmt.Sprintf("Egress of private subnet %d, to be forwarded", i+1)), jsii.Bool(false))
+	}
+
+	var instances []ec2.IInstance
+	for i, inst := range *nat.GatewayInstances() {
+		instances = append(instances, inst)
+		cfn := inst.Instance()
+		cfn.SetMetadataOptions(&ec2.CfnInstance_MetadataOptionsProperty{
+			HttpEndpoint:            jsii.String("enabled"),
+			HttpTokens:              jsii.String("required"),
+			HttpPutResponseHopLimit: jsii.Number(1),
+		})
+		// The AMI's own root device (/dev/xvda on Amazon Linux 2023) at its
+		// own size, encrypted with the account's EBS key.
+		cfn.SetBlockDeviceMappings(&[]any{&ec2.CfnInstance_BlockDeviceMappingProperty{
+			DeviceName: jsii.String("/dev/xvda"),
+			Ebs: &ec2.CfnInstance_EbsProperty{
+				Encrypted:           jsii.Bool(true),
+				VolumeType:          jsii.String("gp3"),
+				DeleteOnTermination: jsii.Bool(true),
+			},
+		}})
+		// What the SSM agent (preinstalled on Amazon Linux 2023) needs for
+		// Session Manager, and nothing else: the managed policy
+		// AmazonSSMManagedInstanceCore would also let it read every SSM
+		// parameter in the account.
+		inst.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings(
+				"ssm:UpdateInstanceInformation",
+				"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+				"ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+			),
+			Resources: jsii.Strings("*"),
+		}))
+		appconstructs.Suppress(inst.Role(), appconstructs.Suppression{
+			Rule:      "AwsSolutions-IAM5",
+			Reason:    "Session Manager's agent channels (ssmmessages) have no resource-level permissions, and the instance role exists before the instance ID it would name",
+			AppliesTo: []string{"Resource::*"},
+		})
+		appconstructs.Suppress(cfn,
+			appconstructs.Suppression{
+				Rule:   "AwsSolutions-EC28",
+				Reason: "status-check metrics, which the recovery and monitoring alarms use, come every minute without detailed monitoring; a NAT instance needs no 1-minute CPU metrics at $2.10 a month",
+			},
+			appconstructs.Suppression{
+				Rule:   "AwsSolutions-EC29",
+				Reason: "stateless: CloudFormation replaces it on every new Amazon Linux AMI and deletes it with the stack, which termination protection would block; host failures are recovered in place",
+			},
+		)
+
+		// Simplified automatic recovery is on by default for supported types;
+		// the alarm makes recovery explicit and prompt for every type allowed.
+		cloudwatch.NewAlarm(stack, jsii.String(fmt.Sprintf("NatInstance%dRecovery", i+1)), &cloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String("NAT instance: the host failed its system status check; EC2 recovers the instance onto healthy hardware"),
+			Metric:             StatusCheckMetric(inst, "StatusCheckFailed_System"),
+			Threshold:          jsii.Number(1),
+			ComparisonOperator: cloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(2),
+			DatapointsToAlarm:  jsii.Number(2),
+		}).AddAlarmAction(cwactions.NewEc2Action(cwactions.Ec2InstanceAction_RECOVER))
+	}
+	return instances
+}
+
+// StatusCheckMetric is one of an EC2 instance's status-check metrics
+// (StatusCheckFailed, StatusCheckFailed_System, StatusCheckFailed_Instance)
+// per minute, which EC2 publishes at no charge.
+func StatusCheckMetric(inst ec2.IInstance, name string) cloudwatch.IMetric {
+	return cloudwatch.NewMetric(&cloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/EC2"),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &map[string]*string{"InstanceId": inst.InstanceId()},
+		Period:        awscdk.Duration_Minutes(jsii.Number(1)),
+		Statistic:     jsii.String("Maximum"),
+	})
+}
