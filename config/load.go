@@ -75,8 +75,7 @@ var keys = []key{
 	{"healthCheckPath", "Path the ALB health check requests.", func(c *Config) any { return &c.Service.HealthCheckPath }},
 	{"environment", "Extra container environment: JSON object, or KEY=VALUE pairs separated by commas.", func(c *Config) any { return &c.Service.Environment }},
 	{"readonlyRootFilesystem", "Mount the container's root filesystem read-only.", func(c *Config) any { return &c.Service.ReadonlyRootFilesystem }},
-	{"desiredCount", "Tasks at creation (at least 2).", func(c *Config) any { return &c.Service.DesiredCount }},
-	{"minCapacity", "Autoscaling minimum tasks (at least 2).", func(c *Config) any { return &c.Service.MinCapacity }},
+	{"minCapacity", "Autoscaling minimum tasks (at least 2); a new service starts with this many.", func(c *Config) any { return &c.Service.MinCapacity }},
 	{"maxCapacity", "Autoscaling maximum tasks.", func(c *Config) any { return &c.Service.MaxCapacity }},
 	{"cpuTargetPercent", "Average task CPU the autoscaler aims for (10-90).", func(c *Config) any { return &c.Service.CPUTargetPercent }},
 	{"requestsPerTarget", "ALB requests per task per minute the autoscaler aims for.", func(c *Config) any { return &c.Service.RequestsPerTarget }},
@@ -113,6 +112,13 @@ var keys = []key{
 	{"alarmDbConnections", "Alarm when the database has more connections than this.", func(c *Config) any { return &c.Monitoring.DBConnections }},
 }
 
+// retired are keys earlier versions accepted, with why they went and what
+// to set instead.
+var retired = map[string]string{
+	"desiredCount": "autoscaling owns the task count and a new service starts at app:minCapacity; " +
+		"a count in the template would reset a scaled-out service on every deploy (set app:minCapacity instead)",
+}
+
 // Keys returns every supported key with its prefix, in documentation order.
 func Keys() []string {
 	out := make([]string, len(keys))
@@ -135,6 +141,10 @@ func Load(context map[string]any) (Config, error) {
 	for _, name := range slices.Sorted(maps.Keys(context)) {
 		v := context[name]
 		if !strings.HasPrefix(name, Prefix) {
+			continue
+		}
+		if why, ok := retired[strings.TrimPrefix(name, Prefix)]; ok {
+			problems = append(problems, fmt.Sprintf("%s: no longer a setting: %s", name, why))
 			continue
 		}
 		if lookup(strings.TrimPrefix(name, Prefix)) == nil {

@@ -160,11 +160,15 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		LoadBalancer:       alb,
 		PublicLoadBalancer: jsii.Bool(false),
 		// Nothing reaches the ALB until the caller allows a security group.
-		OpenListener:               jsii.Bool(false),
-		ListenerPort:               jsii.Number(80),
-		TaskSubnets:                p.Subnets,
-		AssignPublicIp:             jsii.Bool(false),
-		DesiredCount:               jsii.Number(p.DesiredCount),
+		OpenListener:   jsii.Bool(false),
+		ListenerPort:   jsii.Number(80),
+		TaskSubnets:    p.Subnets,
+		AssignPublicIp: jsii.Bool(false),
+		// No DesiredCount: CloudFormation sends it with every service update,
+		// resetting whatever the autoscaler scaled to. Left unset, ECS creates
+		// the service with 1 task, registering the scalable target raises it
+		// to MinCapacity, and updates leave the count alone (README.md, "Task
+		// count"). ecs-patterns in CDK v2 omits it when unset.
 		MinHealthyPercent:          jsii.Number(100),
 		MaxHealthyPercent:          jsii.Number(200),
 		CircuitBreaker:             &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},

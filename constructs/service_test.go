@@ -69,8 +69,8 @@ func TestLoadBalancedServiceDefaults(t *testing.T) {
 			"Cpu", "256", "Memory", "512",
 			"RuntimePlatform", obj("CpuArchitecture", "X86_64"),
 			"ContainerDefinitions", []any{obj("Name", "web", "PortMappings", []any{obj("ContainerPort", 8080)})})},
-		{"two tasks, circuit breaker with rollback, 60 s grace", "AWS::ECS::Service", obj(
-			"DesiredCount", 2, "HealthCheckGracePeriodSeconds", 60,
+		{"task count left to the autoscaler, circuit breaker with rollback, 60 s grace", "AWS::ECS::Service", obj(
+			"DesiredCount", assertions.Match_Absent(), "HealthCheckGracePeriodSeconds", 60,
 			"DeploymentConfiguration", obj("DeploymentCircuitBreaker", obj("Enable", true, "Rollback", true)),
 			"NetworkConfiguration", obj("AwsvpcConfiguration", obj("AssignPublicIp", "DISABLED")))},
 		{"health check on / every 5 s", "AWS::ElasticLoadBalancingV2::TargetGroup", obj(

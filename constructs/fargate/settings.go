@@ -54,9 +54,10 @@ type Settings struct {
 	// ReadonlyRootFilesystem mounts the container's root filesystem
 	// read-only. Default: false.
 	ReadonlyRootFilesystem bool
-	// DesiredCount is the task count at creation. Default: 2.
-	DesiredCount int `default:"2"`
-	// MinCapacity and MaxCapacity bound the autoscaler. Default: 2 and 4.
+	// MinCapacity and MaxCapacity bound the autoscaler, which owns the task
+	// count: the service template sets no desired count, so a deploy never
+	// resets a scaled-out service, and a new service reaches MinCapacity as
+	// soon as its scalable target is registered. Default: 2 and 4.
 	MinCapacity int `default:"2"`
 	MaxCapacity int `default:"4"`
 	// CPUTargetPercent is the average task CPU the autoscaler aims for.
@@ -199,20 +200,14 @@ func (s Settings) Validate() []Problem {
 	if s.HealthCheckGracePeriodSeconds < 0 || s.HealthCheckGracePeriodSeconds > 2147483647 {
 		p.add("HealthCheckGracePeriodSeconds", s.HealthCheckGracePeriodSeconds, "0 to 2147483647 seconds")
 	}
-	if s.DesiredCount < 2 || s.DesiredCount > 500 {
-		p.add("DesiredCount", s.DesiredCount, "2 to 500 (at least 2 tasks keep the service up when one AZ or task fails)")
-	}
 	if s.MinCapacity < 2 || s.MinCapacity > 500 {
-		p.add("MinCapacity", s.MinCapacity, "2 to 500")
+		p.add("MinCapacity", s.MinCapacity, "2 to 500 (at least 2 tasks keep the service up when one AZ or task fails)")
 	}
 	if s.MaxCapacity < 2 || s.MaxCapacity > 500 {
 		p.add("MaxCapacity", s.MaxCapacity, "2 to 500")
 	}
 	if s.MinCapacity > s.MaxCapacity {
 		p.add("MinCapacity", s.MinCapacity, fmt.Sprintf("at most {MaxCapacity} (%d)", s.MaxCapacity))
-	}
-	if s.DesiredCount < s.MinCapacity || s.DesiredCount > s.MaxCapacity {
-		p.add("DesiredCount", s.DesiredCount, fmt.Sprintf("between {MinCapacity} (%d) and {MaxCapacity} (%d)", s.MinCapacity, s.MaxCapacity))
 	}
 	if s.CPUTargetPercent < 10 || s.CPUTargetPercent > 90 {
 		p.add("CPUTargetPercent", s.CPUTargetPercent, "10 to 90")

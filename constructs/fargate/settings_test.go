@@ -10,7 +10,7 @@ func TestZeroSettingsTakeTheDocumentedDefaults(t *testing.T) {
 	s := Settings{}.WithDefaults()
 	want := Settings{
 		ContainerName: "web", CPUArchitecture: X86, CPU: 256, MemoryMiB: 512, ContainerPort: 8080,
-		HealthCheckPath: "/", HealthCheckGracePeriodSeconds: 60, DesiredCount: 2, MinCapacity: 2, MaxCapacity: 4,
+		HealthCheckPath: "/", HealthCheckGracePeriodSeconds: 60, MinCapacity: 2, MaxCapacity: 4,
 		CPUTargetPercent: 60, RequestsPerTarget: 1000, LogRetentionDays: 14,
 	}
 	if got := s; !equal(got, want) {
@@ -42,11 +42,9 @@ func TestValidateRejects(t *testing.T) {
 		{"port", func(s *Settings) { s.ContainerPort = 70000 }, "ContainerPort: 70000 is not allowed; allowed: 1 to 65535"},
 		{"health path", func(s *Settings) { s.HealthCheckPath = "healthz" }, `HealthCheckPath: "healthz" is not allowed`},
 		{"grace period", func(s *Settings) { s.HealthCheckGracePeriodSeconds = -1 }, "HealthCheckGracePeriodSeconds: -1 is not allowed"},
-		{"one task", func(s *Settings) { s.DesiredCount = 1 }, "DesiredCount: 1 is not allowed; allowed: 2 to 500"},
 		{"min capacity", func(s *Settings) { s.MinCapacity = 1 }, "MinCapacity: 1 is not allowed; allowed: 2 to 500"},
 		{"max capacity", func(s *Settings) { s.MaxCapacity = 501 }, "MaxCapacity: 501 is not allowed; allowed: 2 to 500"},
-		{"min above max", func(s *Settings) { s.MinCapacity = 5; s.DesiredCount = 5 }, "MinCapacity: 5 is not allowed; allowed: at most MaxCapacity (4)"},
-		{"desired outside bounds", func(s *Settings) { s.DesiredCount = 6 }, "DesiredCount: 6 is not allowed; allowed: between MinCapacity (2) and MaxCapacity (4)"},
+		{"min above max", func(s *Settings) { s.MinCapacity = 5 }, "MinCapacity: 5 is not allowed; allowed: at most MaxCapacity (4)"},
 		{"cpu target", func(s *Settings) { s.CPUTargetPercent = 95 }, "CPUTargetPercent: 95 is not allowed; allowed: 10 to 90"},
 		{"requests per target", func(s *Settings) { s.RequestsPerTarget = -1 }, "RequestsPerTarget: -1 is not allowed"},
 		{"log retention", func(s *Settings) { s.LogRetentionDays = 10 }, "LogRetentionDays: 10 is not allowed; allowed: one of 1, 3, 5"},
