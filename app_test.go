@@ -7,30 +7,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/example/fargate-api/config"
 )
-
-// fixture is the whole app, synthesized once per test binary: the default
-// dev deployment, the prod profile, a "Custom" dev deployment that sets the
-// options the defaults leave off (registry image, ARM64, explicit routes, a
-// v1 stage, a pinned environment, CORS, a custom domain with its own
-// certificate, a NAT gateway instead of dev's NAT instance), and an "Options" dev
-// deployment with the remaining switches on (no NAT, ECS Exec, Fargate Spot,
-// JWT with CORS, a Route 53 domain, alarm e-mail).
-type fixture struct {
-	dev, prod, custom, options deployment
-	cfg                        map[string]config.Config
-	templates                  map[string]map[string]any // stack name → template JSON
-	stacks                     []awscdk.Stack
-}
 
 var customContext = map[string]any{
 	"app:name":             "Custom",
@@ -47,6 +29,19 @@ var customContext = map[string]any{
 	"app:domainName":       "api.example.com",
 	"app:certificateArn":   "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
 	"app:natProvider":      "gateway",
+	// Every alarm threshold and the database's log retention off their
+	// defaults, so a value hard-coded in a stack cannot pass (TestAlarmValues,
+	// TestDatabaseLogRetention).
+	"app:alarmApi5xxPercent":        "7",
+	"app:alarmApiLatencyP99Ms":      "1500",
+	"app:alarmTarget5xxPerMinute":   "25",
+	"app:alarmTargetResponseP99Ms":  "750",
+	"app:alarmServiceCpuPercent":    "70",
+	"app:alarmServiceMemoryPercent": "75",
+	"app:alarmDbCpuPercent":         "65",
+	"app:alarmDbFreeStorageGiB":     "8",
+	"app:alarmDbConnections":        "120",
+	"app:dbLogRetentionDays":        "30",
 }
 
 var optionsContext = map[string]any{
@@ -64,136 +59,6 @@ var optionsContext = map[string]any{
 	"app:hostedZoneName":         "example.com",
 	"app:alarmEmail":             "oncall@example.com",
 	"app:corsAllowOrigins":       "https://app.example.com",
-}
-
-var synthesize = sync.OnceValues(func() (*fixture, error) {
-	flags, err := cdkJSONContext()
-	if err != nil {
-		return nil, err
-	}
-	// What `cdk synth` would otherwise look up with credentials and cache in
-	// cdk.context.json.
-	flags["availability-zones:account=123456789012:region=eu-west-1"] = []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
-	app := awscdk.NewApp(&awscdk.AppProps{
-		Context: &flags,
-		// The strict CloudFormation validator runs in CI on `cdk synth`; here it
-		// would only add seconds to every test run.
-		BuiltinCloudFormationValidation: jsii.Bool(false),
-	})
-	addChecks(app)
-
-	f := &fixture{cfg: map[string]config.Config{}, templates: map[string]map[string]any{}}
-	for _, v := range []struct {
-		name string
-		ctx  map[string]any
-		into *deployment
-	}{
-		{"dev", nil, &f.dev},
-		{"prod", map[string]any{"app:profile": "prod"}, &f.prod},
-		{"custom", customContext, &f.custom},
-		{"options", optionsContext, &f.options},
-	} {
-		ctx := map[string]any{}
-		for k, val := range flags {
-			ctx[k] = val
-		}
-		for k, val := range v.ctx {
-			ctx[k] = val
-		}
-		cfg, err := config.Load(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load %s config: %w", v.name, err)
-		}
-		f.cfg[v.name] = cfg
-		*v.into = build(app, cfg)
-		f.stacks = append(f.stacks, v.into.Network.Stack, v.into.Database.Stack, v.into.Service.Stack, v.into.API.Stack, v.into.Monitoring.Stack)
-	}
-
-	assembly := app.Synth(nil)
-	for _, s := range f.stacks {
-		raw, err := os.ReadFile(*assembly.GetStackArtifact(s.ArtifactId()).TemplateFullPath())
-		if err != nil {
-			return nil, err
-		}
-		var tpl map[string]any
-		if err := json.Unmarshal(raw, &tpl); err != nil {
-			return nil, err
-		}
-		f.templates[*s.StackName()] = tpl
-	}
-	return f, nil
-})
-
-// cdkJSONContext returns cdk.json's context, feature flags included, so the
-// test app behaves like `cdk synth`.
-func cdkJSONContext() (map[string]any, error) {
-	raw, err := os.ReadFile("cdk.json")
-	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("parse cdk.json: %w", err)
-	}
-	return doc.Context, nil
-}
-
-func app(t *testing.T) *fixture {
-	t.Helper()
-	f, err := synthesize()
-	if err != nil {
-		t.Fatalf("synthesize app: %v", err)
-	}
-	return f
-}
-
-// assert runs a CDK assertion, which panics on failure, and reports the
-// failure through t instead of ending the test binary.
-func assert(t *testing.T, fn func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%v", r)
-		}
-	}()
-	fn()
-}
-
-// hasResource asserts that stack has a resource of type whose properties
-// match props (object-like, recursively).
-func hasResource(t *testing.T, s awscdk.Stack, typ string, props any) {
-	t.Helper()
-	assert(t, func() {
-		assertions.Template_FromStack(s, nil).HasResourceProperties(jsii.String(typ), props)
-	})
-}
-
-// resources returns the properties of every resource of typ in the template
-// of stack, keyed by logical ID.
-func (f *fixture) resources(s awscdk.Stack, typ string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for id, r := range f.templates[*s.StackName()]["Resources"].(map[string]any) {
-		res := r.(map[string]any)
-		if res["Type"] == typ {
-			props, _ := res["Properties"].(map[string]any)
-			out[id] = props
-		}
-	}
-	return out
-}
-
-func (f *fixture) only(t *testing.T, s awscdk.Stack, typ string) map[string]any {
-	t.Helper()
-	rs := f.resources(s, typ)
-	if len(rs) != 1 {
-		t.Fatalf("%s: %d resources of type %s, want 1", *s.StackName(), len(rs), typ)
-	}
-	for _, props := range rs {
-		return props
-	}
-	return nil
 }
 
 // obj builds an object-like matcher from key/value pairs: the object must
@@ -313,8 +178,8 @@ func TestDatabase(t *testing.T) {
 	})
 	t.Run("removal: dev deletes, prod snapshots", func(t *testing.T) {
 		assert(t, func() {
-			assertions.Template_FromStack(dev, nil).HasResource(jsii.String("AWS::RDS::DBInstance"), obj("DeletionPolicy", "Delete"))
-			assertions.Template_FromStack(prod, nil).HasResource(jsii.String("AWS::RDS::DBInstance"), obj("DeletionPolicy", "Snapshot", "UpdateReplacePolicy", "Snapshot"))
+			f.template(dev).HasResource(jsii.String("AWS::RDS::DBInstance"), obj("DeletionPolicy", "Delete"))
+			f.template(prod).HasResource(jsii.String("AWS::RDS::DBInstance"), obj("DeletionPolicy", "Snapshot", "UpdateReplacePolicy", "Snapshot"))
 		})
 	})
 	t.Run("prod database stack has termination protection", func(t *testing.T) {
@@ -606,27 +471,6 @@ func TestNoOpenIngress(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestNag fails on any cdk-nag AwsSolutions error or warning that is not
-// suppressed with a reason.
-func TestNag(t *testing.T) {
-	f := app(t)
-	for _, s := range f.stacks {
-		t.Run(*s.StackName(), func(t *testing.T) {
-			assert(t, func() {
-				a := assertions.Annotations_FromStack(s)
-				for _, msgs := range [][]*cxapi.SynthesisMessage{
-					*a.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
-					*a.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))),
-				} {
-					for _, m := range msgs {
-						t.Errorf("%s: %v", *m.Id, m.Entry.Data)
-					}
-				}
-			})
-		})
 	}
 }
 
