@@ -35,26 +35,29 @@ func TestAlarmValues(t *testing.T) {
 	type want struct {
 		threshold float64
 		op        string
+		missing   string // TreatMissingData; "" means notBreaching
 	}
 	above, below := "GreaterThanThreshold", "LessThanThreshold"
 	expected := map[string]map[string]want{
 		"dev": {
-			"Api5xxRate": {5, above}, "ApiLatency": {2000, above}, "Target5xx": {10, above},
-			"UnhealthyTasks": {0, above}, "TargetResponseTime": {1, above},
-			"ServiceCpu": {85, above}, "ServiceMemory": {85, above},
-			"DatabaseCpu": {80, above}, "DatabaseFreeStorage": {5 * gib, below}, "DatabaseConnections": {60, above},
+			"Api5xxRate": {5, above, ""}, "ApiLatency": {2000, above, ""}, "Target5xx": {10, above, ""},
+			"UnhealthyTasks": {0, above, ""}, "TargetResponseTime": {1, above, ""},
+			"ServiceCpu": {85, above, ""}, "ServiceMemory": {85, above, ""},
+			"DatabaseCpu": {80, above, ""}, "DatabaseFreeStorage": {5 * gib, below, ""}, "DatabaseConnections": {60, above, ""},
+			// dev's NAT instance: a status check that stops reporting is a failure.
+			"NatInstance1Status": {0, above, "breaching"},
 		},
 		"prod": {
-			"Api5xxRate": {1, above}, "ApiLatency": {2000, above}, "Target5xx": {5, above},
-			"UnhealthyTasks": {0, above}, "TargetResponseTime": {1, above},
-			"ServiceCpu": {85, above}, "ServiceMemory": {85, above},
-			"DatabaseCpu": {80, above}, "DatabaseFreeStorage": {10 * gib, below}, "DatabaseConnections": {300, above},
+			"Api5xxRate": {1, above, ""}, "ApiLatency": {2000, above, ""}, "Target5xx": {5, above, ""},
+			"UnhealthyTasks": {0, above, ""}, "TargetResponseTime": {1, above, ""},
+			"ServiceCpu": {85, above, ""}, "ServiceMemory": {85, above, ""},
+			"DatabaseCpu": {80, above, ""}, "DatabaseFreeStorage": {10 * gib, below, ""}, "DatabaseConnections": {300, above, ""},
 		},
 		"custom": {
-			"Api5xxRate": {7, above}, "ApiLatency": {1500, above}, "Target5xx": {25, above},
-			"UnhealthyTasks": {0, above}, "TargetResponseTime": {0.75, above},
-			"ServiceCpu": {70, above}, "ServiceMemory": {75, above},
-			"DatabaseCpu": {65, above}, "DatabaseFreeStorage": {8 * gib, below}, "DatabaseConnections": {120, above},
+			"Api5xxRate": {7, above, ""}, "ApiLatency": {1500, above, ""}, "Target5xx": {25, above, ""},
+			"UnhealthyTasks": {0, above, ""}, "TargetResponseTime": {0.75, above, ""},
+			"ServiceCpu": {70, above, ""}, "ServiceMemory": {75, above, ""},
+			"DatabaseCpu": {65, above, ""}, "DatabaseFreeStorage": {8 * gib, below, ""}, "DatabaseConnections": {120, above, ""},
 		},
 	}
 	// The deployment alarm in the Service stack rolls deploys back on the
@@ -73,8 +76,11 @@ func TestAlarmValues(t *testing.T) {
 		if props["EvaluationPeriods"] != 5.0 || props["DatapointsToAlarm"] != 3.0 {
 			t.Errorf("fires on %v of %v datapoints, want 3 of 5", props["DatapointsToAlarm"], props["EvaluationPeriods"])
 		}
-		if props["TreatMissingData"] != "notBreaching" {
-			t.Errorf("TreatMissingData = %v, want notBreaching", props["TreatMissingData"])
+		if w.missing == "" {
+			w.missing = "notBreaching"
+		}
+		if props["TreatMissingData"] != w.missing {
+			t.Errorf("TreatMissingData = %v, want %s", props["TreatMissingData"], w.missing)
 		}
 	}
 	for _, name := range []string{"dev", "prod", "custom"} {
@@ -103,7 +109,7 @@ func TestAlarmValues(t *testing.T) {
 				if props["MetricName"] != "HTTPCode_Target_5XX_Count" {
 					t.Errorf("MetricName = %v, want HTTPCode_Target_5XX_Count", props["MetricName"])
 				}
-				check(t, props, want{rollback[name], above})
+				check(t, props, want{rollback[name], above, ""})
 			}
 		})
 	}
