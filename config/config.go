@@ -255,6 +255,7 @@ func defaults(profile, name string) Config {
 		c.Service.MemoryMiB = 1024
 		c.Service.MaxCapacity = 10
 		c.Service.LogRetentionDays = 90
+		c.Service.LoadBalancerDeletionProtection = true
 		c.API.ThrottleRateLimit = 1000
 		c.API.ThrottleBurstLimit = 2000
 		c.API.AccessLogRetentionDays = 90

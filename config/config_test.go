@@ -28,6 +28,8 @@ func TestLoadDefaultsPerProfile(t *testing.T) {
 		{"prod database is Multi-AZ", prod.Database.MultiAZ, true},
 		{"dev database is destroyable", dev.Database.Protected, false},
 		{"prod database is protected", prod.Database.Protected, true},
+		{"dev ALB is deletable", dev.Service.LoadBalancerDeletionProtection, false},
+		{"prod ALB has deletion protection", prod.Service.LoadBalancerDeletionProtection, true},
 		{"default route proxies everything", dev.API.Routes, []Route{{"ANY", "/{proxy+}"}}},
 		{"default stage is prod", dev.API.StageName, "prod"},
 		{"two tasks by default", dev.Service.MinCapacity, 2},

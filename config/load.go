@@ -82,6 +82,7 @@ var keys = []key{
 	{"logRetentionDays", "Retention of the container logs, in days.", func(c *Config) any { return &c.Service.LogRetentionDays }},
 	{"enableExecuteCommand", "ECS Exec into running tasks, with session logs (needs readonlyRootFilesystem=false).", func(c *Config) any { return &c.Service.EnableExecuteCommand }},
 	{"fargateSpot", "Run all tasks but one on Fargate Spot (cheaper, may be interrupted).", func(c *Config) any { return &c.Service.FargateSpot }},
+	{"albDeletionProtection", "ALB deletion protection: the load balancer (and its stack) cannot be deleted until this is turned off.", func(c *Config) any { return &c.Service.LoadBalancerDeletionProtection }},
 
 	{"routes", `HTTP API routes: JSON array or comma-separated "METHOD /path" strings.`, func(c *Config) any { return &c.API.Routes }},
 	{"stageName", "Named API stage that prefixes the invoke URL, e.g. prod or v1.", func(c *Config) any { return &c.API.StageName }},

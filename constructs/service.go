@@ -142,6 +142,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		InternetFacing:          jsii.Bool(false),
 		VpcSubnets:              p.Subnets,
 		DropInvalidHeaderFields: jsii.Bool(true),
+		DeletionProtection:      jsii.Bool(p.LoadBalancerDeletionProtection),
 	})
 	if p.AccessLogBucket != nil {
 		alb.LogAccessLogs(p.AccessLogBucket, jsii.String("alb"))

@@ -76,6 +76,10 @@ type Settings struct {
 	// onto Fargate Spot; the cluster must have the Fargate capacity
 	// providers. Default: false.
 	FargateSpot bool
+	// LoadBalancerDeletionProtection makes the ALB refuse deletion (and so
+	// refuse a stack delete or a replacement) until it is turned off.
+	// Default: false.
+	LoadBalancerDeletionProtection bool
 	// Rollback5xxPerMinute rolls a deployment back when the tasks answer more
 	// than this many 5xx per minute for 3 of 5 minutes. Default: 0 (no
 	// rollback alarm; the circuit breaker still rolls back tasks that never
