@@ -9,6 +9,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -24,29 +25,79 @@ import (
 const sampleImageDir = "sampleapi"
 
 func main() {
-	if err := run(); err != nil {
+	// The CDK CLI (and scripts/synth.sh) name the output directory in
+	// CDK_OUTDIR; without it the CDK picks a temporary one.
+	if err := synthesizeApp(os.Getenv("CDK_OUTDIR"), awscdk.AppProps{}, func(app awscdk.App, cfg config.Config) { build(app, cfg) }); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		jsii.Close()
 		os.Exit(1)
 	}
 }
 
-func run() (err error) {
+// synthesizeApp loads the configuration, builds the app with buildApp and
+// synthesizes it into outdir, all or nothing: the templates are written to a
+// staging directory next to outdir and move into outdir only when the whole
+// synthesis (constructs, cdk-nag, the CloudFormation validator) succeeded.
+// A failure after validation names the app: settings involved where it can
+// (failure.go). props are the App's; without Context, the CDK reads the
+// context the CLI hands over (CDK_CONTEXT_JSON).
+func synthesizeApp(outdir string, props awscdk.AppProps, buildApp func(awscdk.App, config.Config)) (err error) {
+	var stage string
+	if outdir != "" {
+		parent := filepath.Dir(filepath.Clean(outdir))
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return err
+		}
+		if stage, err = os.MkdirTemp(parent, filepath.Base(filepath.Clean(outdir))+".synth-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(stage)
+		props.Outdir = jsii.String(stage)
+	}
+
+	var cfg config.Config
+	var set map[string]any
 	// CDK reports construct errors and failed template validation as panics
-	// from the jsii kernel; the user needs the message, not a Go stack trace.
+	// from the jsii kernel; the user needs the message and the setting, not
+	// a Go stack trace.
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("synthesize: %v", r)
+			err = afterValidation(r, cfg, set, stage, outdir)
 		}
 	}()
-	app := awscdk.NewApp(nil)
-	cfg, err := loadConfig(app)
-	if err != nil {
+	app := awscdk.NewApp(&props)
+	all, _ := app.Node().GetAllContext(nil).(map[string]any)
+	set = all
+	if cfg, err = config.Load(all); err != nil {
 		return err
 	}
 	addChecks(app)
-	build(app, cfg)
+	buildApp(app, cfg)
 	app.Synth(nil)
+	if stage == "" {
+		return nil
+	}
+	return publish(stage, outdir)
+}
+
+// publish moves everything synthesized into stage over to outdir.
+func publish(stage, outdir string) error {
+	if err := os.MkdirAll(outdir, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(stage)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		to := filepath.Join(outdir, e.Name())
+		if err := os.RemoveAll(to); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(stage, e.Name()), to); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -26,6 +27,11 @@ type key struct {
 func (k key) set(c *Config, raw any) error {
 	switch f := k.field(c).(type) {
 	case *string:
+		if n, ok := raw.(float64); ok {
+			// A JSON number would silently lose digits: 16.10 reads as 16.1.
+			s := strconv.FormatFloat(n, 'f', -1, 64)
+			return fmt.Errorf("number %s is not a string: a JSON number loses digits (16.10 reads as 16.1); allowed: the value as a JSON string, e.g. \"%s%s\": \"%s\" in cdk.json", s, Prefix, k.name, s)
+		}
 		return setString(f, raw)
 	case *int:
 		return setInt(f, raw)
@@ -134,50 +140,57 @@ const DefaultName = "FargateApi"
 
 // Load builds a validated Config from the app's whole context: cdk.json's
 // context merged with `-c` values. Keys outside the "app:" namespace (CDK
-// feature flags and the like) are ignored. The error, if any, is a *Error
-// listing every problem.
+// feature flags and the like) are left to the CDK, except those that are
+// clearly meant as one of ours (a key name without its prefix, or the prefix
+// in another case or spelling). The error, if any, is a *Error listing every
+// problem once, in a stable order.
 func Load(context map[string]any) (Config, error) {
-	var problems []string
+	var p problems
 	raw := map[string]any{}
 	for _, name := range slices.Sorted(maps.Keys(context)) {
-		v := context[name]
 		if !strings.HasPrefix(name, Prefix) {
+			if hint := misplaced(name, context[name]); hint != "" {
+				p = append(p, problem{name: name, text: hint})
+			}
 			continue
 		}
-		if why, ok := retired[strings.TrimPrefix(name, Prefix)]; ok {
-			problems = append(problems, fmt.Sprintf("%s: no longer a setting: %s", name, why))
+		key := strings.TrimPrefix(name, Prefix)
+		if why, ok := retired[key]; ok {
+			p = append(p, problem{name: name, text: "no longer a setting: " + why})
 			continue
 		}
-		if lookup(strings.TrimPrefix(name, Prefix)) == nil {
-			problems = append(problems, fmt.Sprintf("%s: unknown key%s; README.md's configuration reference lists every %s key",
-				name, suggestion(name), Prefix))
+		if lookup(key) == nil {
+			p = append(p, problem{name: name, text: fmt.Sprintf("unknown key%s; README.md's configuration reference lists every %s key", suggestion(name), Prefix)})
 			continue
 		}
-		raw[strings.TrimPrefix(name, Prefix)] = v
+		raw[key] = context[name]
+	}
+
+	// A key whose value has the wrong type keeps its default, and nothing is
+	// said about it but the type error.
+	typeErrors := map[string]error{}
+	set := func(c *Config, key string) {
+		if err := lookup(key).set(c, raw[key]); err != nil {
+			typeErrors[key] = err
+		}
 	}
 
 	// Profile and name first: the other defaults derive from them.
 	head := Config{Profile: ProfileDev, Name: DefaultName}
-	for _, name := range []string{"profile", "name"} {
-		if v, ok := raw[name]; ok {
-			if err := lookup(name).set(&head, v); err != nil {
-				problems = append(problems, fmt.Sprintf("%s%s: %v", Prefix, name, err))
-			}
+	for _, key := range []string{"profile", "name"} {
+		if _, ok := raw[key]; ok {
+			set(&head, key)
 		}
 	}
 	profile := head.Profile
 	if profile != ProfileDev && profile != ProfileProd {
-		problems = append(problems, fmt.Sprintf("%sprofile: %q is not a profile; allowed: %s, %s", Prefix, profile, ProfileDev, ProfileProd))
+		p = append(p, problem{key: "profile", name: Prefix + "profile", text: fmt.Sprintf("%q is not a profile; allowed: %s, %s", profile, ProfileDev, ProfileProd)})
 		profile = ProfileDev // keep going so the other keys are checked too
 	}
 	c := defaults(profile, head.Name)
-
-	for _, name := range slices.Sorted(maps.Keys(raw)) {
-		if name == "profile" || name == "name" {
-			continue
-		}
-		if err := lookup(name).set(&c, raw[name]); err != nil {
-			problems = append(problems, fmt.Sprintf("%s%s: %v", Prefix, name, err))
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		if key != "profile" && key != "name" {
+			set(&c, key)
 		}
 	}
 	// In prod, one NAT gateway per AZ follows maxAzs unless set explicitly.
@@ -195,11 +208,86 @@ func Load(context map[string]any) (Config, error) {
 	c.Network.NATProvider = strings.ToLower(c.Network.NATProvider)
 	c.Network.NATInstanceType = strings.ToLower(c.Network.NATInstanceType)
 
-	problems = append(problems, c.Validate()...)
-	if len(problems) > 0 {
-		return Config{}, &Error{Problems: problems}
+	isSet := func(key string) bool { _, ok := raw[key]; return ok }
+	for _, q := range c.check(isSet) {
+		if typeErrors[q.key] == nil {
+			p = append(p, q)
+		}
+	}
+	for key, err := range typeErrors {
+		text := err.Error()
+		if !strings.Contains(text, "allowed:") {
+			text += "; allowed: " + allowedFor(c, key)
+		}
+		p = append(p, problem{key: key, name: Prefix + key, text: text})
+	}
+	if msgs := p.render(func(key string) bool { return !isSet(key) }, c.Profile); len(msgs) > 0 {
+		return Config{}, &Error{Problems: msgs}
 	}
 	return c, nil
+}
+
+// allowedFor says what key's rule allows, for a type error: the rule's own
+// words, found by checking c with the key's field set to a value every rule
+// rejects.
+func allowedFor(c Config, key string) string {
+	switch f := lookup(key).field(&c).(type) {
+	case *int:
+		*f = math.MinInt32
+	case *string:
+		*f = "\x00"
+	default:
+		return "see README.md's configuration reference"
+	}
+	for _, q := range c.check(func(string) bool { return true }) {
+		if q.key == key && q.allowed != "" {
+			return q.allowed
+		}
+	}
+	return "see README.md's configuration reference"
+}
+
+// misplaced explains a context key outside the app: namespace that is
+// clearly meant as one of ours: a key name without its prefix (-c
+// profile=prod), or with the prefix in another case or spelling (-c
+// App:cpu=512, app.cpu, app_cpu). CDK's own keys (@aws-cdk/... feature flags,
+// aws:cdk:..., lookups such as availability-zones:...) never match.
+func misplaced(name string, value any) string {
+	lower := strings.ToLower(name)
+	rest, hasPrefix := "", false
+	for _, sep := range []string{":", ".", "-", "_", "/"} {
+		if r, ok := strings.CutPrefix(lower, "app"+sep); ok {
+			rest, hasPrefix = name[len(name)-len(r):], true
+			break
+		}
+	}
+	if hasPrefix {
+		want := Prefix + rest
+		if k := lookupFold(rest); k != nil {
+			want = Prefix + k.name
+		} else if s := suggestion(want); s != "" {
+			return fmt.Sprintf("not a key of this app: the prefix is %s, in lower case%s", Prefix, s)
+		}
+		return fmt.Sprintf("not a key of this app: the prefix is %s, in lower case (did you mean %s?)", Prefix, want)
+	}
+	if k := lookupFold(name); k != nil {
+		example := "..."
+		if s, ok := value.(string); ok && s != "" && !strings.ContainsAny(s, " \t\n\"'") {
+			example = s
+		}
+		return fmt.Sprintf("not a key of this app: every setting has the %s prefix (did you mean %s%s? e.g. -c %s%s=%s)", Prefix, Prefix, k.name, Prefix, k.name, example)
+	}
+	return ""
+}
+
+// lookupFold finds a key by name in any case.
+func lookupFold(name string) *key {
+	for i := range keys {
+		if strings.EqualFold(keys[i].name, name) {
+			return &keys[i]
+		}
+	}
+	return nil
 }
 
 // Error lists every configuration problem found.
@@ -233,16 +321,7 @@ func lookup(name string) *key {
 // suggestion names the known key closest to name, if one is within a
 // typo's reach: a different case or up to two edits.
 func suggestion(name string) string {
-	best, bestDistance := "", 3
-	for _, k := range Keys() {
-		if d := distance(strings.ToLower(k), strings.ToLower(name)); d < bestDistance {
-			best, bestDistance = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
+	return closest(name, Keys())
 }
 
 // distance is the Levenshtein distance between a and b.
@@ -271,10 +350,6 @@ func setString(field *string, raw any) error {
 	case string:
 		*field = strings.TrimSpace(v)
 		return nil
-	case float64:
-		// cdk.json may hold a version like 17.9 as a number.
-		*field = strconv.FormatFloat(v, 'f', -1, 64)
-		return nil
 	}
 	return fmt.Errorf("%s is not a string", describe(raw))
 }
@@ -282,17 +357,23 @@ func setString(field *string, raw any) error {
 func setInt(field *int, raw any) error {
 	switch v := raw.(type) {
 	case float64:
-		if v != math.Trunc(v) || math.Abs(v) > 1<<31 {
+		if v != math.Trunc(v) {
 			return fmt.Errorf("%v is not a whole number", v)
+		}
+		if math.Abs(v) >= 1<<31 {
+			return fmt.Errorf("%v is out of range", v)
 		}
 		*field = int(v)
 		return nil
 	case string:
-		n, err := strconv.Atoi(strings.TrimSpace(v))
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 		if err != nil {
+			if errors.Is(err, strconv.ErrRange) {
+				return fmt.Errorf("%q is out of range", v)
+			}
 			return fmt.Errorf("%q is not a whole number", v)
 		}
-		*field = n
+		*field = int(n)
 		return nil
 	}
 	return fmt.Errorf("%s is not a whole number", describe(raw))
@@ -345,7 +426,7 @@ func setMap(field *map[string]string, raw any) error {
 			}
 		}
 	default:
-		return fmt.Errorf("%s is not an object or KEY=VALUE list", describe(raw))
+		return fmt.Errorf("%s is not an object or KEY=VALUE list; allowed: a JSON object of strings, or KEY=VALUE pairs separated by commas", describe(raw))
 	}
 	*field = out
 	return nil
@@ -376,7 +457,7 @@ func setList(field *[]string, raw any) error {
 			}
 		}
 	default:
-		return fmt.Errorf("%s is not a list", describe(raw))
+		return fmt.Errorf("%s is not a list; allowed: a JSON array of strings, or items separated by commas", describe(raw))
 	}
 	*field = items
 	return nil

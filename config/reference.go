@@ -48,3 +48,13 @@ func render(field any) string {
 	}
 	return "`" + s + "`"
 }
+
+// Value renders the value key (without the prefix) has in c, as the
+// configuration reference does, or "" for a key that does not exist.
+func (c Config) Value(key string) string {
+	k := lookup(key)
+	if k == nil {
+		return ""
+	}
+	return render(k.field(&c))
+}

@@ -26,10 +26,7 @@ var reservedEnvironment = []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_
 var (
 	reName         = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,19}$`)
 	reAccount      = regexp.MustCompile(`^[0-9]{12}$`)
-	reRegion       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$`)
 	reECSName      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-	reEngine       = regexp.MustCompile(`^(1[4-8])\.([0-9]{1,2})$`)
-	reInstance     = regexp.MustCompile(`^(?:db\.)?([a-z][a-z0-9-]*)\.(micro|small|medium|large|xlarge|[0-9]{1,2}xlarge)$`)
 	reDBName       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
 	reStage        = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	reEnvName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
@@ -49,11 +46,6 @@ var (
 	imageTag       = `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
 	imageDigest    = `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
 	reNATInstance  = regexp.MustCompile(`^([a-z][a-z0-9]*)\.(nano|micro|small|medium|large|xlarge|[0-9]{1,2}xlarge)$`)
-	instanceFamily = []string{
-		"t3", "t4g", "m5", "m5d", "m6g", "m6gd", "m6i", "m6id", "m6idn", "m6in", "m7g", "m7gd", "m7i", "m8g",
-		"r5", "r5b", "r5d", "r6g", "r6gd", "r6i", "r6id", "r6idn", "r6in", "r7g", "r7gd", "r7i", "r8g",
-		"x2g", "x2idn", "x2iedn", "x2iezn", "z1d",
-	}
 )
 
 // natFamilies are the EC2 families a NAT instance may come from, with their
@@ -73,22 +65,30 @@ var natFamilies = map[string]string{
 func NATFamilies() map[string]string { return maps.Clone(natFamilies) }
 
 // Validate checks every field and returns one message per problem, each
-// naming the key, the value and what is allowed. Load calls it; it is
-// exported so a Config built in code can be checked the same way.
+// naming the key, the value and what is allowed. Load runs the same checks;
+// Validate is exported so a Config built in code can be checked too.
 func (c Config) Validate() []string {
+	return c.check(func(string) bool { return true }).render(nil, "")
+}
+
+// check runs every rule. isSet tells whether the user set a key (rather than
+// its profile supplying it), for the rules about defaults derived from other
+// keys. A rule that reads a second key names it as a dependency, so that a
+// problem with that key does not also produce a follow-on message here.
+func (c Config) check(isSet func(key string) bool) problems {
 	var p problems
 
 	if !reName.MatchString(c.Name) {
 		p.add("name", c.Name, "a letter followed by up to 19 letters or digits (it prefixes stack names)")
 	}
 	if (c.Account == "") != (c.Region == "") {
-		p.add("account", c.Account, "account and region set together, or neither (environment-agnostic)")
+		p.add("account", c.Account, "account and region set together, or neither (environment-agnostic)", "region")
 	}
 	if c.Account != "" && !reAccount.MatchString(c.Account) {
 		p.add("account", c.Account, "a 12-digit AWS account ID")
 	}
-	if c.Region != "" && !reRegion.MatchString(c.Region) {
-		p.add("region", c.Region, "an AWS region name such as us-east-1")
+	if c.Region != "" && !slices.Contains(awsRegions, c.Region) {
+		p.add("region", c.Region, "a region aws-cdk-lib "+cdkLibVersion+"'s region-info knows"+closest(c.Region, awsRegions)+": "+strings.Join(awsRegions, ", "))
 	}
 
 	n := c.Network
@@ -96,43 +96,36 @@ func (c Config) Validate() []string {
 	case n.MaxAZs < 2 || n.MaxAZs > 6:
 		p.add("maxAzs", n.MaxAZs, "2 to 6 (the service and a Multi-AZ database need at least 2)")
 	case n.MaxAZs > 2 && c.Account == "":
-		p.add("maxAzs", n.MaxAZs, "2 for environment-agnostic stacks; set account and region to span more AZs")
+		p.add("maxAzs", n.MaxAZs, "2 for environment-agnostic stacks; set account and region to span more AZs", "account")
 	}
 	if n.NATGateways < 0 || n.NATGateways > n.MaxAZs {
-		p.add("natGateways", n.NATGateways, fmt.Sprintf("0 (VPC endpoints, no internet egress) to maxAzs (%d): at most one NAT gateway or NAT instance per AZ", n.MaxAZs))
+		p.add("natGateways", n.NATGateways, fmt.Sprintf("0 (VPC endpoints, no internet egress) to maxAzs (%d): at most one NAT gateway or NAT instance per AZ", n.MaxAZs), "maxAzs")
 	}
 	switch {
 	case n.NATProvider != NATGateway && n.NATProvider != NATInstance:
 		p.add("natProvider", n.NATProvider, NATGateway+" (managed NAT gateways) or "+NATInstance+" (NAT instances)")
 	case n.NATProvider == NATInstance && n.NATGateways == 0:
-		p.add("natProvider", n.NATProvider, "with natGateways=0 there is no NAT to provide: leave natProvider unset, or set natGateways to 1..maxAzs NAT instances")
+		p.add("natProvider", n.NATProvider, "with natGateways=0 there is no NAT to provide: leave natProvider unset, or set natGateways to 1..maxAzs NAT instances", "natGateways")
 	}
 	p.checkNATInstanceType(n.NATInstanceType)
 	if n.NATGateways == 0 {
 		// Without a NAT gateway the tasks reach only what VPC endpoints serve:
 		// ECR in this region.
 		if m := reECRImage.FindStringSubmatch(c.Service.Image); c.Service.Image != "" && m == nil {
-			p.add("image", c.Service.Image, "with natGateways=0, an image in private ECR (or empty to build sampleapi/): other registries are out of reach without internet egress")
+			p.add("image", c.Service.Image, "with natGateways=0, an image in private ECR (or empty to build sampleapi/): other registries are out of reach without internet egress", "natGateways")
 		} else if m != nil && c.Region != "" && m[1] != c.Region {
-			p.add("image", c.Service.Image, "with natGateways=0, an ECR image in the stacks' region ("+c.Region+"): VPC endpoints serve only their own region")
+			p.add("image", c.Service.Image, "with natGateways=0, an ECR image in the stacks' region ("+c.Region+"): VPC endpoints serve only their own region", "natGateways", "region")
 		}
 	}
 	p.retention("flowLogRetentionDays", n.FlowLogRetentionDays)
 
 	d := c.Database
-	if !reEngine.MatchString(d.EngineVersion) {
-		p.add("dbEngineVersion", d.EngineVersion, "a full PostgreSQL minor version of major 14 to 18, such as 17.9 or 16.13 (a major alone is deprecated for new instances)")
-	}
-	if m := reInstance.FindStringSubmatch(d.InstanceClass); m == nil || !slices.Contains(instanceFamily, m[1]) {
-		p.add("dbInstanceClass", d.InstanceClass, "an RDS for PostgreSQL class such as t4g.micro, t4g.medium, m7g.large or r7g.xlarge (families: "+strings.Join(instanceFamily, ", ")+")")
-	} else if !strings.HasPrefix(m[1], "t") && slices.Contains([]string{"micro", "small", "medium"}, m[2]) {
-		p.add("dbInstanceClass", d.InstanceClass, "micro, small and medium sizes only in the burstable t3 and t4g families")
-	}
+	p.checkEngine(c)
 	if d.AllocatedStorageGiB < 20 || d.AllocatedStorageGiB > 65536 {
 		p.add("dbAllocatedStorage", d.AllocatedStorageGiB, "20 to 65536 GiB (gp3)")
 	}
 	if d.MaxAllocatedStorageGiB != 0 && (d.MaxAllocatedStorageGiB*10 < d.AllocatedStorageGiB*11 || d.MaxAllocatedStorageGiB > 65536) {
-		p.add("dbMaxAllocatedStorage", d.MaxAllocatedStorageGiB, fmt.Sprintf("0 (no storage autoscaling) or at least 10%% above dbAllocatedStorage (%d) and at most 65536", d.AllocatedStorageGiB))
+		p.add("dbMaxAllocatedStorage", d.MaxAllocatedStorageGiB, fmt.Sprintf("0 (no storage autoscaling) or at least 10%% above dbAllocatedStorage (%d) and at most 65536", d.AllocatedStorageGiB), "dbAllocatedStorage")
 	}
 	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
 		p.add("dbBackupRetentionDays", d.BackupRetentionDays, "1 to 35 days (automated backups cannot be turned off here)")
@@ -143,9 +136,22 @@ func (c Config) Validate() []string {
 	p.retention("dbLogRetentionDays", d.LogRetentionDays)
 
 	s := c.Service
-	p.ecsName("clusterName", s.ClusterName)
-	p.ecsName("taskFamily", s.TaskFamily)
-	p.ecsName("containerName", s.ContainerName)
+	// By default the cluster and the family are named after app:name; a bad
+	// name is reported once, as itself.
+	var fromName []string
+	if !isSet("clusterName") {
+		fromName = []string{"name"}
+	}
+	p.ecsName("clusterName", s.ClusterName, "", fromName...)
+	fromName = nil
+	if !isSet("taskFamily") {
+		fromName = []string{"name"}
+	}
+	p.ecsName("taskFamily", s.TaskFamily, "", fromName...)
+	// The container's log streams are named streamPrefix/containerName/taskID
+	// with the container name as the prefix, and CloudWatch Logs caps stream
+	// names at 512 characters.
+	p.ecsName("containerName", s.ContainerName, streamLimit)
 	if s.Image != "" && (len(s.Image) > 255+72 || !reImageRef.MatchString(s.Image)) {
 		p.add("image", s.Image, "an image reference [registry[:port]/]repository[:tag][@sha256:digest] with a lower-case repository, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2 or nginx:1.27; or empty to build sampleapi/")
 	}
@@ -162,7 +168,7 @@ func (c Config) Validate() []string {
 	// The service's own rules live with its settings; they report here
 	// under the keys that set each field.
 	for _, prob := range s.Settings.Validate() {
-		p = append(p, Prefix+prob.Explain(settingKey))
+		p.addSetting(prob)
 	}
 
 	a := c.API
@@ -243,10 +249,10 @@ func natFamilyList() string {
 func (p *problems) checkAuth(a API) {
 	if a.JWTIssuer == "" {
 		if len(a.JWTAudience) > 0 {
-			p.add("jwtAudience", strings.Join(a.JWTAudience, ","), "empty unless jwtIssuer is set")
+			p.add("jwtAudience", strings.Join(a.JWTAudience, ","), "empty unless jwtIssuer is set", "jwtIssuer")
 		}
 		if len(a.PublicRoutes) > 0 {
-			p.add("publicRoutes", routeList(a.PublicRoutes), "empty unless jwtIssuer is set (without an authorizer every route is public)")
+			p.add("publicRoutes", routeList(a.PublicRoutes), "empty unless jwtIssuer is set (without an authorizer every route is public)", "jwtIssuer")
 		}
 		return
 	}
@@ -254,11 +260,11 @@ func (p *problems) checkAuth(a API) {
 		p.add("jwtIssuer", a.JWTIssuer, "an https URL such as https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf or https://example.auth0.com/")
 	}
 	if len(a.JWTAudience) == 0 || slices.Contains(a.JWTAudience, "") {
-		p.add("jwtAudience", strings.Join(a.JWTAudience, ","), "one or more non-empty audiences (client IDs) when jwtIssuer is set")
+		p.add("jwtAudience", strings.Join(a.JWTAudience, ","), "one or more non-empty audiences (client IDs) when jwtIssuer is set", "jwtIssuer")
 	}
 	for _, r := range a.PublicRoutes {
 		if !slices.Contains(a.Routes, r) {
-			p.add("publicRoutes", r.String(), "routes listed in app:routes ("+routeList(a.Routes)+")")
+			p.add("publicRoutes", r.String(), "routes listed in app:routes ("+routeList(a.Routes)+")", "routes", "jwtIssuer")
 		}
 	}
 }
@@ -296,38 +302,42 @@ func (p *problems) checkCORS(a API) {
 func (p *problems) checkDomain(c Config) {
 	a := c.API
 	if a.DomainName == "" {
-		for key, v := range map[string]string{"certificateArn": a.CertificateARN, "hostedZoneId": a.HostedZoneID, "hostedZoneName": a.HostedZoneName} {
-			if v != "" {
-				p.add(key, v, "empty unless domainName is set")
+		for _, kv := range [][2]string{{"certificateArn", a.CertificateARN}, {"hostedZoneId", a.HostedZoneID}, {"hostedZoneName", a.HostedZoneName}} {
+			if kv[1] != "" {
+				p.add(kv[0], kv[1], "empty unless domainName is set", "domainName")
 			}
 		}
 		return
 	}
 	if len(a.DomainName) > 253 || !reDomain.MatchString(a.DomainName) {
-		p.add("domainName", a.DomainName, "a lower-case DNS name such as api.example.com")
+		p.add("domainName", a.DomainName, "a lower-case DNS name of at most 253 characters such as api.example.com")
+	} else if a.HostedZoneID != "" && a.CertificateARN == "" && len(a.DomainName) > maxCertificateName {
+		// The app requests the certificate with domainName as its first
+		// (common) name, which ACM caps at 64 octets (RFC 5280).
+		p.add("domainName", a.DomainName, fmt.Sprintf("with hostedZoneId (the app requests an ACM certificate for it), at most %d characters (ACM's limit on a certificate's first domain name; this one has %d); for a longer name, bring your own certificate with certificateArn", maxCertificateName, len(a.DomainName)), "hostedZoneId")
 	}
 	switch {
 	case (a.CertificateARN == "") == (a.HostedZoneID == ""):
-		p.add("domainName", a.DomainName, "exactly one of certificateArn (an existing certificate) or hostedZoneId with hostedZoneName (create and validate one)")
+		p.add("domainName", a.DomainName, "exactly one of certificateArn (an existing certificate) or hostedZoneId with hostedZoneName (create and validate one)", "certificateArn", "hostedZoneId")
 	case a.CertificateARN != "":
 		m := reCertificate.FindStringSubmatch(a.CertificateARN)
 		if m == nil {
 			p.add("certificateArn", a.CertificateARN, "an ACM certificate ARN arn:aws:acm:REGION:ACCOUNT:certificate/ID")
 		} else if c.Region != "" && m[1] != c.Region {
-			p.add("certificateArn", a.CertificateARN, "a certificate in the stacks' region ("+c.Region+"): a regional API domain needs one from its own region")
+			p.add("certificateArn", a.CertificateARN, "a certificate in the stacks' region ("+c.Region+"): a regional API domain needs one from its own region", "region")
 		}
 		if a.HostedZoneName != "" {
-			p.add("hostedZoneName", a.HostedZoneName, "empty with certificateArn (no DNS record is created; point your DNS at the output target)")
+			p.add("hostedZoneName", a.HostedZoneName, "empty with certificateArn (no DNS record is created; point your DNS at the output target)", "certificateArn")
 		}
 	default:
 		if !reZoneID.MatchString(a.HostedZoneID) {
 			p.add("hostedZoneId", a.HostedZoneID, "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
 		}
 		zone := strings.TrimSuffix(a.HostedZoneName, ".")
-		if zone == "" || !reDomain.MatchString(zone) {
-			p.add("hostedZoneName", a.HostedZoneName, "the zone's DNS name, such as example.com, with hostedZoneId")
+		if zone == "" || len(zone) > 253 || !reDomain.MatchString(zone) {
+			p.add("hostedZoneName", a.HostedZoneName, "the zone's DNS name, such as example.com, with hostedZoneId", "hostedZoneId")
 		} else if a.DomainName != zone && !strings.HasSuffix(a.DomainName, "."+zone) {
-			p.add("domainName", a.DomainName, "a name inside hostedZoneName ("+zone+")")
+			p.add("domainName", a.DomainName, "a name inside hostedZoneName ("+zone+")", "hostedZoneName")
 		}
 	}
 }
@@ -371,7 +381,47 @@ func checkRoute(r Route) string {
 	return ""
 }
 
-type problems []string
+// addSetting adds a problem of the service's fargate.Settings under the
+// key that sets its field; the other fields its rule names ({Field}) are
+// the keys it depends on.
+func (p *problems) addSetting(prob fargate.Problem) {
+	var after []string
+	for _, m := range reSettingRef.FindAllStringSubmatch(prob.Allowed, -1) {
+		after = append(after, settingKey(m[1]))
+	}
+	allowed := reSettingRef.ReplaceAllStringFunc(prob.Allowed, func(m string) string { return settingKey(m[1 : len(m)-1]) })
+	p.add(settingKey(prob.Field), prob.Value, allowed, after...)
+}
+
+var reSettingRef = regexp.MustCompile(`\{([A-Za-z.]+)\}`)
+
+func (p *problems) retention(key string, days int) {
+	if !slices.Contains(retentionDays, days) {
+		p.add(key, days, "one of "+joinInts(retentionDays)+" days (CloudWatch Logs retention values)")
+	}
+}
+
+func (p *problems) between(key string, v, lo, hi int, unit string) {
+	if v < lo || v > hi {
+		p.add(key, v, fmt.Sprintf("%d to %d %s", lo, hi, unit))
+	}
+}
+
+// ecsName checks an ECS name (cluster, task family, container): letters,
+// digits, hyphens and underscores, at most 255 of them, or fewer for a name
+// that also names log streams (limit streamLimit).
+func (p *problems) ecsName(key, name string, limit string, after ...string) {
+	max := 255
+	if limit == streamLimit {
+		max = maxContainerName
+	}
+	switch {
+	case !reECSName.MatchString(name):
+		p.add(key, name, fmt.Sprintf("1 to %d letters, digits, hyphens or underscores", max), after...)
+	case len(name) > max:
+		p.add(key, name, fmt.Sprintf("at most %d characters (this one has %d): its awslogs stream names, %s, must fit CloudWatch Logs' %d characters", max, len(name), "name/name/<32-character task ID>", maxStreamName), after...)
+	}
+}
 
 // settingKey returns the name of the key that sets the fargate.Settings field
 // named field (e.g. "MemoryMiB" → "memory"), found through the keys table,
@@ -394,28 +444,6 @@ func settingKey(field string) string {
 		}
 	}
 	return field
-}
-
-func (p *problems) add(key string, value any, allowed string) {
-	*p = append(*p, fmt.Sprintf("%s%s: %s is not allowed; allowed: %s", Prefix, key, quote(value), allowed))
-}
-
-func (p *problems) retention(key string, days int) {
-	if !slices.Contains(retentionDays, days) {
-		p.add(key, days, "one of "+joinInts(retentionDays)+" days (CloudWatch Logs retention values)")
-	}
-}
-
-func (p *problems) between(key string, v, lo, hi int, unit string) {
-	if v < lo || v > hi {
-		p.add(key, v, fmt.Sprintf("%d to %d %s", lo, hi, unit))
-	}
-}
-
-func (p *problems) ecsName(key, name string) {
-	if !reECSName.MatchString(name) {
-		p.add(key, name, "1 to 255 letters, digits, hyphens or underscores")
-	}
 }
 
 func quote(v any) string {

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/example/fargate-api/config"
+)
+
+// validationReport is the file the CDK writes into the cloud assembly when
+// a validation plugin (the bundled CloudFormation validator, cdk-nag through
+// annotationsInValidationReport) reports findings.
+const validationReport = "validation-report.json"
+
+// involvement maps what a CDK error or a validation finding mentions (a
+// CloudFormation property, a construct's message) to the app: settings that
+// produce it.
+var involvement = []struct {
+	pattern *regexp.Regexp
+	keys    []string
+}{
+	{regexp.MustCompile(`\bDBInstanceClass\b|\bInstanceType\b`), []string{"dbInstanceClass"}},
+	{regexp.MustCompile(`\bEngineVersion\b|PostgresEngineVersion|\bpostgres[0-9]+\b`), []string{"dbEngineVersion"}},
+	{regexp.MustCompile(`\b(Max)?AllocatedStorage\b`), []string{"dbAllocatedStorage", "dbMaxAllocatedStorage"}},
+	{regexp.MustCompile(`\bBackupRetentionPeriod\b`), []string{"dbBackupRetentionDays"}},
+	{regexp.MustCompile(`\bDBName\b|[Dd]atabase name`), []string{"dbName"}},
+	{regexp.MustCompile(`\bClusterName\b|[Cc]luster name`), []string{"clusterName"}},
+	{regexp.MustCompile(`\bFamily\b|task family`), []string{"taskFamily"}},
+	{regexp.MustCompile(`\bContainerDefinitions\b|[Cc]ontainer name|awslogs-stream-prefix`), []string{"containerName"}},
+	{regexp.MustCompile(`\bImage\b|container image`), []string{"image"}},
+	{regexp.MustCompile(`\bCpu\b|CPU`), []string{"cpu", "memory"}},
+	{regexp.MustCompile(`\bMemory\b|\bmemory\b`), []string{"cpu", "memory"}},
+	{regexp.MustCompile(`\bContainerPort\b`), []string{"containerPort"}},
+	{regexp.MustCompile(`\bHealthCheckPath\b`), []string{"healthCheckPath"}},
+	{regexp.MustCompile(`\bDesiredCount\b`), []string{"desiredCount"}},
+	{regexp.MustCompile(`\b(Min|Max)Capacity\b`), []string{"minCapacity", "maxCapacity"}},
+	{regexp.MustCompile(`\bRouteKey\b|\b[Rr]outes?\b`), []string{"routes"}},
+	{regexp.MustCompile(`\bStageName\b|[Ss]tage name`), []string{"stageName"}},
+	{regexp.MustCompile(`\bThrottling(Rate|Burst)Limit\b`), []string{"throttleRateLimit", "throttleBurstLimit"}},
+	{regexp.MustCompile(`\bJwtConfiguration\b|\bIssuer\b|\bAudience\b`), []string{"jwtIssuer", "jwtAudience"}},
+	{regexp.MustCompile(`\bCorsConfiguration\b|\bAllowOrigins\b`), []string{"corsAllowOrigins"}},
+	{regexp.MustCompile(`\bDomainName\b|[Dd]omain name`), []string{"domainName"}},
+	{regexp.MustCompile(`\bCertificateArn\b`), []string{"certificateArn"}},
+	{regexp.MustCompile(`\bHostedZoneId\b|[Hh]osted zone`), []string{"hostedZoneId", "hostedZoneName"}},
+	{regexp.MustCompile(`\bAvailabilityZones?\b|availability zones`), []string{"maxAzs"}},
+	{regexp.MustCompile(`\bNatGateway\b|NAT gateway`), []string{"natGateways"}},
+}
+
+// afterValidation turns a panic from the CDK (a construct error, failed
+// template validation) into the error the user sees: the CDK's message
+// without its JavaScript stack, the app: settings it involves with their
+// values, and where the validation report is. The staged templates are
+// never published, so outdir holds none from this run.
+func afterValidation(r any, cfg config.Config, context map[string]any, stage, outdir string) error {
+	msg := fmt.Sprint(r)
+	if err, ok := r.(error); ok {
+		msg = err.Error()
+	}
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "at ") || strings.TrimSpace(l) == "" {
+			continue
+		}
+		lines = append(lines, strings.TrimRight(l, " "))
+	}
+	msg = strings.Join(lines, "\n")
+	evidence := msg
+
+	// The report names the failing properties; keep it for the user, in
+	// outdir (the staging directory goes away).
+	if stage != "" {
+		from := filepath.Join(stage, validationReport)
+		if raw, err := os.ReadFile(from); err == nil {
+			evidence += "\n" + string(raw)
+			to := filepath.Join(outdir, validationReport)
+			if os.MkdirAll(outdir, 0o755) == nil && os.Rename(from, to) == nil {
+				msg = strings.ReplaceAll(msg, from, to)
+			}
+		}
+	}
+
+	var b strings.Builder
+	b.WriteString("synthesize: " + msg)
+	if keys := involved(evidence); len(keys) > 0 {
+		b.WriteString("\nThe failure involves these settings (it passed config validation, which should have caught it: please report it):")
+		for _, k := range keys {
+			note := ""
+			if _, ok := context[config.Prefix+k]; !ok && cfg.Profile != "" {
+				note = " (the " + cfg.Profile + " profile's default)"
+			}
+			fmt.Fprintf(&b, "\n  - %s%s = %s%s", config.Prefix, k, cfg.Value(k), note)
+		}
+	} else {
+		var set []string
+		for name := range context {
+			if strings.HasPrefix(name, config.Prefix) {
+				set = append(set, name)
+			}
+		}
+		slices.Sort(set)
+		if len(set) > 0 {
+			b.WriteString("\nNo app: setting could be matched to it; the settings you set: " + strings.Join(set, ", "))
+		}
+	}
+	if outdir != "" {
+		b.WriteString("\nNo templates were written to " + outdir + ".")
+	}
+	return fmt.Errorf("%s", b.String())
+}
+
+// involved lists the app: keys (without the prefix) that text mentions,
+// in documentation order.
+func involved(text string) []string {
+	found := map[string]bool{}
+	for _, inv := range involvement {
+		if inv.pattern.MatchString(text) {
+			for _, k := range inv.keys {
+				found[k] = true
+			}
+		}
+	}
+	var out []string
+	for _, k := range config.Keys() {
+		if k = strings.TrimPrefix(k, config.Prefix); found[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}

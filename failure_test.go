@@ -1,0 +1,124 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	acm "github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/fargate-api/config"
+)
+
+// A failure after config validation (a CDK construct error, the bundled
+// CloudFormation validator) must name the app: setting involved, and leave
+// no template in the output directory. These tests force such failures,
+// which validation now prevents, by changing the config after Load.
+
+// leftovers lists the templates in outdir and any staging directory left
+// next to it.
+func leftovers(t *testing.T, outdir string) []string {
+	t.Helper()
+	left, _ := filepath.Glob(filepath.Join(outdir, "*.template.json"))
+	staged, _ := filepath.Glob(outdir + ".synth-*")
+	return append(left, staged...)
+}
+
+func TestConstructErrorNamesTheSettingAndWritesNothing(t *testing.T) {
+	outdir := filepath.Join(t.TempDir(), "cdk.out")
+	err := synthesizeApp(outdir, awscdk.AppProps{Context: &map[string]any{
+		"app:domainName":     "api.example.com",
+		"app:hostedZoneId":   "Z0123456789ABCDEFGHIJ",
+		"app:hostedZoneName": "example.com",
+	}}, func(app awscdk.App, cfg config.Config) {
+		// The certificate the Api stack requests, for a name 58 characters
+		// longer than the one set: 73 characters, where ACM takes 64.
+		stack := awscdk.NewStack(app, jsii.String("Tiny"), nil)
+		acm.NewCertificate(stack, jsii.String("Certificate"), &acm.CertificateProps{
+			DomainName: jsii.String(strings.Repeat("a", 58) + "." + cfg.API.DomainName),
+		})
+	})
+	if err == nil {
+		t.Fatal("synthesis succeeded with a 73-character certificate domain")
+	}
+	for _, want := range []string{
+		"synthesize: ",
+		"Domain name must be 64 characters or less",
+		"\n  - app:domainName = `api.example.com`", // what the user set
+		"No templates were written to " + outdir,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "    at ") {
+		t.Errorf("error carries a JavaScript stack trace:\n%v", err)
+	}
+	if left := leftovers(t, outdir); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// rejectClass is a validation plugin that fails every DBInstanceClass, the
+// way the bundled CloudFormation validator (which costs seconds per test
+// process) fails an invalid one: after the templates are written.
+type rejectClass struct{ _ byte }
+
+func (*rejectClass) Name() *string       { return jsii.String("reject-class") }
+func (*rejectClass) RuleIds() *[]*string { return jsii.Strings("E3025") }
+func (*rejectClass) Version() *string    { return jsii.String("1") }
+func (*rejectClass) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.PolicyValidationPluginReport {
+	var violating []*awscdk.PolicyViolatingResource
+	for _, path := range *ctx.TemplatePaths() {
+		violating = append(violating, &awscdk.PolicyViolatingResource{
+			ResourceLogicalId: jsii.String("Db"),
+			TemplatePath:      path,
+			Locations:         jsii.Strings("Properties/DBInstanceClass"),
+		})
+	}
+	return &awscdk.PolicyValidationPluginReport{
+		Success: jsii.Bool(false),
+		Violations: &[]*awscdk.PolicyViolation{{
+			RuleName:           jsii.String("E3025"),
+			Description:        jsii.String("DBInstanceClass 'db.db.t4g.micro' is not one of [...] when Engine is 'postgres'"),
+			ViolatingResources: &violating,
+			Severity:           jsii.String("error"),
+		}},
+	}
+}
+
+func TestValidatorErrorNamesTheSettingAndWritesNothing(t *testing.T) {
+	outdir := filepath.Join(t.TempDir(), "cdk.out")
+	err := synthesizeApp(outdir, awscdk.AppProps{
+		Context:                         &map[string]any{"app:dbInstanceClass": "t4g.micro"},
+		BuiltinCloudFormationValidation: jsii.Bool(false),
+	}, func(app awscdk.App, cfg config.Config) {
+		awscdk.Validations_Of(app).AddPlugins(&rejectClass{})
+		stack := awscdk.NewStack(app, jsii.String("Tiny"), nil)
+		awscdk.NewCfnResource(stack, jsii.String("Db"), &awscdk.CfnResourceProps{
+			Type:       jsii.String("AWS::RDS::DBInstance"),
+			Properties: &map[string]any{"Engine": "postgres", "DBInstanceClass": "db.db." + cfg.Database.InstanceClass},
+		})
+	})
+	if err == nil {
+		t.Fatal("synthesis succeeded although a validation plugin failed")
+	}
+	for _, want := range []string{
+		"synthesize: ",
+		"\n  - app:dbInstanceClass = `t4g.micro`\n",
+		filepath.Join(outdir, validationReport),
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if _, statErr := os.Stat(filepath.Join(outdir, validationReport)); statErr != nil {
+		t.Errorf("the validation report the message points to is missing: %v", statErr)
+	}
+	if left := leftovers(t, outdir); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
