@@ -24,28 +24,28 @@ var routeMethods = []string{"ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEA
 var reservedEnvironment = []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_USERNAME", "DB_PASSWORD"}
 
 var (
-	reName         = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,19}$`)
-	reAccount      = regexp.MustCompile(`^[0-9]{12}$`)
-	reECSName      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-	reDBName       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
-	reStage        = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	reEnvName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
-	rePathLiteral  = regexp.MustCompile(`^[A-Za-z0-9._~:@!$&'()*,;=-]+$`)
-	rePathParam    = regexp.MustCompile(`^\{([A-Za-z0-9_.-]+)(\+?)\}$`)
-	reECRImage     = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/`)
-	reEmail        = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
-	reOrigin       = regexp.MustCompile(`^https?://[a-z0-9*]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$`)
-	reHeader       = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
-	reDomain       = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	reCertificate  = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}$`)
-	reZoneID       = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	reImageRef     = regexp.MustCompile(`^` + imageName + `(?::` + imageTag + `)?(?:@` + imageDigest + `)?$`)
-	imageDomain    = `(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?`
-	imagePathPart  = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
-	imageName      = imageDomain + imagePathPart + `(?:/` + imagePathPart + `)*`
-	imageTag       = `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
-	imageDigest    = `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
-	reNATInstance  = regexp.MustCompile(`^([a-z][a-z0-9]*)\.(nano|micro|small|medium|large|xlarge|[0-9]{1,2}xlarge)$`)
+	reName        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,19}$`)
+	reAccount     = regexp.MustCompile(`^[0-9]{12}$`)
+	reECSName     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	reDBName      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	reStage       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	reEnvName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
+	rePathLiteral = regexp.MustCompile(`^[A-Za-z0-9._~:@!$&'()*,;=-]+$`)
+	rePathParam   = regexp.MustCompile(`^\{([A-Za-z0-9_.-]+)(\+?)\}$`)
+	reECRImage    = regexp.MustCompile(`^[0-9]{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/`)
+	reEmail       = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$`)
+	reOrigin      = regexp.MustCompile(`^https?://[a-z0-9*]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$`)
+	reHeader      = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
+	reDomain      = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	reCertificate = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}$`)
+	reZoneID      = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	reImageRef    = regexp.MustCompile(`^` + imageName + `(?::` + imageTag + `)?(?:@` + imageDigest + `)?$`)
+	imageDomain   = `(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?`
+	imagePathPart = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
+	imageName     = imageDomain + imagePathPart + `(?:/` + imagePathPart + `)*`
+	imageTag      = `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`
+	imageDigest   = `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
+	reNATInstance = regexp.MustCompile(`^([a-z][a-z0-9]*)\.(nano|micro|small|medium|large|xlarge|[0-9]{1,2}xlarge)$`)
 )
 
 // natFamilies are the EC2 families a NAT instance may come from, with their
