@@ -245,6 +245,12 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 			},
 		})
 	}
+	// ecs-patterns adds LoadBalancerDNS and ServiceURL outputs, printed by
+	// every deploy under hash-suffixed names; the URL is http:// to an ALB
+	// nobody outside the VPC can reach. The caller outputs what users need.
+	for _, id := range []string{"LoadBalancerDNS", "ServiceURL"} {
+		pattern.Node().TryRemoveChild(jsii.String(id))
+	}
 	return &LoadBalancedService{
 		Construct:            c,
 		Service:              pattern.Service(),

@@ -134,6 +134,11 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 			jsii.String("tasks keep open egress (image registries, Secrets Manager, CloudWatch Logs); only ingress is restricted"))
 	}
 
+	awscdk.NewCfnOutput(stack, jsii.String("InternalAlbDnsName"), &awscdk.CfnOutputProps{
+		Description: jsii.String("DNS name of the internal ALB: it resolves to private addresses, reachable only from inside the VPC (the API reaches it through the VPC link)"),
+		Value:       web.LoadBalancer.LoadBalancerDnsName(),
+	})
+
 	return &Service{
 		Stack:                stack,
 		Cluster:              cluster,
