@@ -72,6 +72,8 @@ func TestLoadRejectsWhatCannotDeploy(t *testing.T) {
 			[]string{`app:stageName: boolean true is not a string; allowed: 1 to 128 letters, digits, hyphens or underscores`}},
 		{"number for a list", map[string]any{"app:jwtAudience": 5.0},
 			[]string{`app:jwtAudience: number 5 is not a list; allowed: a JSON array of strings, or items separated by commas`}},
+		{"type error on a required value: no second message about its default", map[string]any{"app:jwtIssuer": "https://issuer.example.com/", "app:jwtAudience": 5.0},
+			[]string{`app:jwtAudience: number 5 is not a list; allowed: a JSON array of strings, or items separated by commas`}},
 		{"profile default named as such", map[string]any{"app:profile": "prod", "app:cpu": "1024"},
 			[]string{`app:memory: 1024 (the prod profile's default) is not allowed; allowed: with cpu 1024, one of 2048`}},
 		{"bad cpu: no follow-on for the memory set with it", map[string]any{"app:cpu": "300", "app:memory": "512"},
@@ -129,6 +131,7 @@ func TestProblemsInStableOrder(t *testing.T) {
 	ctx := map[string]any{
 		"app:hostedZoneName": "example.com", "app:hostedZoneId": "Z123", "app:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
 		"app:cpu": "300", "app:maxAzs": "1", "app:typo": "1", "Profile": "prod",
+		"app:minCapacity": "many", "app:flowLogRetentionDays": "long", "app:dbAllocatedStorage": true,
 	}
 	_, first := Load(ctx)
 	var keys []string
@@ -139,7 +142,7 @@ func TestProblemsInStableOrder(t *testing.T) {
 		}
 		keys = append(keys, k)
 	}
-	want := []string{"Profile", "app:typo", "app:maxAzs", "app:cpu", "app:certificateArn", "app:hostedZoneId", "app:hostedZoneName"}
+	want := []string{"Profile", "app:typo", "app:maxAzs", "app:flowLogRetentionDays", "app:dbAllocatedStorage", "app:cpu", "app:minCapacity", "app:certificateArn", "app:hostedZoneId", "app:hostedZoneName"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("problem order = %v, want %v:\n%v", keys, want, first)
 	}
