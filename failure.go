@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,31 +24,72 @@ var involvement = []struct {
 	pattern *regexp.Regexp
 	keys    []string
 }{
-	{regexp.MustCompile(`\bDBInstanceClass\b|\bInstanceType\b`), []string{"dbInstanceClass"}},
+	{regexp.MustCompile(`\bDBInstanceClass\b`), []string{"dbInstanceClass"}},
 	{regexp.MustCompile(`\bEngineVersion\b|PostgresEngineVersion|\bpostgres[0-9]+\b`), []string{"dbEngineVersion"}},
 	{regexp.MustCompile(`\b(Max)?AllocatedStorage\b`), []string{"dbAllocatedStorage", "dbMaxAllocatedStorage"}},
 	{regexp.MustCompile(`\bBackupRetentionPeriod\b`), []string{"dbBackupRetentionDays"}},
 	{regexp.MustCompile(`\bDBName\b|[Dd]atabase name`), []string{"dbName"}},
+	{regexp.MustCompile(`\bMultiAZ\b`), []string{"dbMultiAz"}},
+	{regexp.MustCompile(`\bInstanceType\b|NAT instance`), []string{"natInstanceType", "natProvider"}},
+	{regexp.MustCompile(`\bNatGateway\b|NAT gateway`), []string{"natGateways", "natProvider"}},
+	{regexp.MustCompile(`\bAvailabilityZones?\b|availability zones`), []string{"maxAzs"}},
 	{regexp.MustCompile(`\bClusterName\b|[Cc]luster name`), []string{"clusterName"}},
 	{regexp.MustCompile(`\bFamily\b|task family`), []string{"taskFamily"}},
 	{regexp.MustCompile(`\bContainerDefinitions\b|[Cc]ontainer name|awslogs-stream-prefix`), []string{"containerName"}},
 	{regexp.MustCompile(`\bImage\b|container image`), []string{"image"}},
-	{regexp.MustCompile(`\bCpu\b|CPU`), []string{"cpu", "memory"}},
-	{regexp.MustCompile(`\bMemory\b|\bmemory\b`), []string{"cpu", "memory"}},
+	{regexp.MustCompile(`\bCpuArchitecture\b|\bRuntimePlatform\b`), []string{"cpuArchitecture"}},
+	{regexp.MustCompile(`\bCpu\b|\bCPU\b|\bMemory\b|\bmemory\b`), []string{"cpu", "memory"}},
 	{regexp.MustCompile(`\bContainerPort\b`), []string{"containerPort"}},
 	{regexp.MustCompile(`\bHealthCheckPath\b`), []string{"healthCheckPath"}},
-	{regexp.MustCompile(`\bDesiredCount\b`), []string{"desiredCount"}},
+	{regexp.MustCompile(`\bReadonlyRootFilesystem\b`), []string{"readonlyRootFilesystem"}},
 	{regexp.MustCompile(`\b(Min|Max)Capacity\b`), []string{"minCapacity", "maxCapacity"}},
+	{regexp.MustCompile(`\bEnableExecuteCommand\b|ExecuteCommandConfiguration`), []string{"enableExecuteCommand"}},
+	{regexp.MustCompile(`\bCapacityProviderStrategy\b|FARGATE_SPOT`), []string{"fargateSpot"}},
+	{regexp.MustCompile(`deletion_protection`), []string{"albDeletionProtection"}},
+	{regexp.MustCompile(`\bRetentionInDays\b`), []string{"flowLogRetentionDays", "dbLogRetentionDays", "logRetentionDays", "accessLogRetentionDays"}},
 	{regexp.MustCompile(`\bRouteKey\b|\b[Rr]outes?\b`), []string{"routes"}},
 	{regexp.MustCompile(`\bStageName\b|[Ss]tage name`), []string{"stageName"}},
 	{regexp.MustCompile(`\bThrottling(Rate|Burst)Limit\b`), []string{"throttleRateLimit", "throttleBurstLimit"}},
 	{regexp.MustCompile(`\bJwtConfiguration\b|\bIssuer\b|\bAudience\b`), []string{"jwtIssuer", "jwtAudience"}},
-	{regexp.MustCompile(`\bCorsConfiguration\b|\bAllowOrigins\b`), []string{"corsAllowOrigins"}},
+	{regexp.MustCompile(`\bCorsConfiguration\b|\bAllow(Origins|Methods|Headers)\b`), []string{"corsAllowOrigins", "corsAllowMethods", "corsAllowHeaders"}},
 	{regexp.MustCompile(`\bDomainName\b|[Dd]omain name`), []string{"domainName"}},
 	{regexp.MustCompile(`\bCertificateArn\b`), []string{"certificateArn"}},
 	{regexp.MustCompile(`\bHostedZoneId\b|[Hh]osted zone`), []string{"hostedZoneId", "hostedZoneName"}},
-	{regexp.MustCompile(`\bAvailabilityZones?\b|availability zones`), []string{"maxAzs"}},
-	{regexp.MustCompile(`\bNatGateway\b|NAT gateway`), []string{"natGateways"}},
+	{regexp.MustCompile(`\b[Ee]-?mail\b`), []string{"alarmEmail"}},
+}
+
+// reportEvidence is what each violation in a validation report says: its
+// description and the template properties it points at.
+func reportEvidence(raw []byte) string {
+	var report struct {
+		PluginReports []struct {
+			Violations []struct {
+				Description         string `json:"description"`
+				Severity            string `json:"severity"`
+				ViolatingConstructs []struct {
+					CloudFormationResource struct {
+						PropertyPaths []string `json:"propertyPaths"`
+					} `json:"cloudFormationResource"`
+				} `json:"violatingConstructs"`
+			} `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	if json.Unmarshal(raw, &report) != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, r := range report.PluginReports {
+		for _, v := range r.Violations {
+			if v.Severity != "error" && v.Severity != "fatal" && v.Severity != "warning" {
+				continue
+			}
+			b.WriteString("\n" + v.Description)
+			for _, c := range v.ViolatingConstructs {
+				b.WriteString(" " + strings.Join(c.CloudFormationResource.PropertyPaths, " "))
+			}
+		}
+	}
+	return b.String()
 }
 
 // afterValidation turns a panic from the CDK (a construct error, failed
@@ -75,7 +117,7 @@ func afterValidation(r any, cfg config.Config, context map[string]any, stage, ou
 	if stage != "" {
 		from := filepath.Join(stage, validationReport)
 		if raw, err := os.ReadFile(from); err == nil {
-			evidence += "\n" + string(raw)
+			evidence += reportEvidence(raw)
 			to := filepath.Join(outdir, validationReport)
 			if os.MkdirAll(outdir, 0o755) == nil && os.Rename(from, to) == nil {
 				msg = strings.ReplaceAll(msg, from, to)
