@@ -30,7 +30,7 @@ func (k key) set(c *Config, raw any) error {
 		if n, ok := raw.(float64); ok {
 			// A JSON number would silently lose digits: 16.10 reads as 16.1.
 			s := strconv.FormatFloat(n, 'f', -1, 64)
-			return fmt.Errorf("number %s is not a string: a JSON number loses digits (16.10 reads as 16.1); allowed: the value as a JSON string, e.g. \"%s%s\": \"%s\" in cdk.json", s, Prefix, k.name, s)
+			return fmt.Errorf("number %s is not a string: a JSON number can lose digits (16.10 reads as 16.1, 012345678901 as 12345678901); allowed: the value as a JSON string, e.g. \"%s%s\": \"%s\" in cdk.json", s, Prefix, k.name, s)
 		}
 		return setString(f, raw)
 	case *int:
@@ -402,7 +402,7 @@ func setMap(field *map[string]string, raw any) error {
 		for name, value := range v {
 			s, ok := value.(string)
 			if !ok {
-				return fmt.Errorf("value of %s is %s; environment values must be strings", name, describe(value))
+				return fmt.Errorf("value of %s is %s; allowed: string values, e.g. {%q: %q}", name, describe(value), name, fmt.Sprint(value))
 			}
 			out[name] = s
 		}
