@@ -120,7 +120,10 @@ func afterValidation(r any, cfg config.Config, context map[string]any, stage, ou
 			evidence += reportEvidence(raw)
 			to := filepath.Join(outdir, validationReport)
 			if os.MkdirAll(outdir, 0o755) == nil && os.Rename(from, to) == nil {
-				msg = strings.ReplaceAll(msg, from, to)
+				// The CDK names the report by an absolute or a relative path,
+				// whichever is shorter.
+				staged := regexp.MustCompile(`\S*` + regexp.QuoteMeta(filepath.Base(stage)+string(filepath.Separator)+validationReport))
+				msg = staged.ReplaceAllLiteralString(msg, to)
 			}
 		}
 	}
