@@ -141,6 +141,7 @@ func TestLoadRejects(t *testing.T) {
 		{"CORS unknown method", map[string]any{"app:corsAllowOrigins": "*", "app:corsAllowMethods": "GET,FETCH"}, []string{`app:corsAllowMethods: "FETCH"`}},
 		{"CORS bad header", map[string]any{"app:corsAllowHeaders": "content type"}, []string{`app:corsAllowHeaders: "content type"`}},
 		{"CORS max age", map[string]any{"app:corsMaxAgeSeconds": "100000"}, []string{"app:corsMaxAgeSeconds: 100000 is not allowed; allowed: 0 to 86400 seconds"}},
+		{"CORS with JWT but no authorization header", map[string]any{"app:corsAllowOrigins": "https://app.example.com", "app:corsAllowHeaders": "*", "app:jwtIssuer": "https://issuer.example.com/", "app:jwtAudience": "abc"}, []string{`app:corsAllowHeaders: "*" is not allowed; allowed: a list that names authorization while jwtIssuer and corsAllowOrigins are set`}},
 		{"CORS with an OPTIONS route", map[string]any{"app:corsAllowOrigins": "https://app.example.com", "app:routes": "GET /users,OPTIONS /users"}, []string{`app:routes: "OPTIONS /users" is not allowed; allowed: no OPTIONS route while corsAllowOrigins is set`}},
 		{"domain without certificate or zone", map[string]any{"app:domainName": "api.example.com"}, []string{"exactly one of certificateArn"}},
 		{"domain with both certificate and zone", map[string]any{"app:domainName": "api.example.com", "app:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012", "app:hostedZoneId": "Z123", "app:hostedZoneName": "example.com"}, []string{"exactly one of certificateArn"}},

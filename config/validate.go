@@ -297,6 +297,11 @@ func (p *problems) checkCORS(a API) {
 			p.add("routes", r.String(), "no OPTIONS route while corsAllowOrigins is set: API Gateway answers CORS preflight requests itself only when no route matches OPTIONS")
 		}
 	}
+	// The browser sends the JWT in Authorization, which a preflight answer
+	// must list by name: the Fetch standard keeps it out of the * wildcard.
+	if a.JWTIssuer != "" && !slices.ContainsFunc(a.CORSAllowHeaders, func(h string) bool { return strings.EqualFold(h, "authorization") }) {
+		p.add("corsAllowHeaders", strings.Join(a.CORSAllowHeaders, ","), "a list that names authorization while jwtIssuer and corsAllowOrigins are set: browsers send the token in that header, and * does not cover it")
+	}
 }
 
 func (p *problems) checkDomain(c Config) {
