@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -8,18 +9,27 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/example/fargate-api/sampleapi/internal/api"
 	"github.com/example/fargate-api/sampleapi/internal/config"
 )
 
-// contract mirrors contract.json, shared with the CDK stack's tests.
+// contract mirrors contract.json, shared with the CDK stack's tests: what
+// the service's and the migration task's definitions set.
 type contract struct {
-	ContainerPort   int      `json:"containerPort"`
-	HealthCheckPath string   `json:"healthCheckPath"`
-	Environment     []string `json:"environment"`
-	Secrets         []string `json:"secrets"`
+	ContainerPort   int               `json:"containerPort"`
+	HealthCheckPath string            `json:"healthCheckPath"`
+	Environment     []string          `json:"environment"`
+	Secrets         []string          `json:"secrets"`
+	Values          map[string]string `json:"values"`
+	Migrate         struct {
+		Command     []string          `json:"command"`
+		Environment []string          `json:"environment"`
+		Secrets     []string          `json:"secrets"`
+		Values      map[string]string `json:"values"`
+	} `json:"migrate"`
 }
 
 func loadContract(t *testing.T) contract {
@@ -37,72 +47,118 @@ func loadContract(t *testing.T) contract {
 	return c
 }
 
-// TestContractVariableNames proves that the configuration loader reads
-// exactly the contract's variables (plus documented optional tuning ones).
-func TestContractVariableNames(t *testing.T) {
-	c := loadContract(t)
-
-	var read []string
-	values := map[string]string{}
-	for _, n := range append(slices.Clone(c.Environment), c.Secrets...) {
-		values[n] = "x"
-	}
-	values["PORT"], values["DB_PORT"], values["DB_SSLMODE"] = "8080", "5432", "require"
-	if _, err := config.Load(func(name string) string {
-		read = append(read, name)
-		return values[name]
-	}); err != nil {
-		t.Fatalf("Load with every contract variable set: %v", err)
-	}
-
-	var readContract []string
-	for _, n := range read {
-		if !slices.Contains(config.Optional(), n) {
-			readContract = append(readContract, n)
+// contractEnv sets every variable of a task: the contract's fixed values,
+// valid numbers for the ports, "x" for the rest.
+func contractEnv(names []string, values map[string]string) map[string]string {
+	env := map[string]string{}
+	for _, n := range names {
+		env[n] = "x"
+		if v, ok := map[string]string{"PORT": "8080", "DB_PORT": "5432"}[n]; ok {
+			env[n] = v
+		}
+		if v, ok := values[n]; ok {
+			env[n] = v
 		}
 	}
-	want := append(slices.Clone(c.Environment), c.Secrets...)
-	slices.Sort(want)
-	slices.Sort(readContract)
-	readContract = slices.Compact(readContract)
-	if !slices.Equal(readContract, want) {
-		t.Errorf("config reads %v, contract.json declares %v", readContract, want)
+	return env
+}
+
+// TestContractVariableNames proves that each command's configuration loader
+// reads exactly its task's variables (plus documented optional tuning
+// ones), with the contract's fixed values accepted.
+func TestContractVariableNames(t *testing.T) {
+	c := loadContract(t)
+	for _, tt := range []struct {
+		name          string
+		load          func(func(string) string) (config.Config, error)
+		env, secrets  []string
+		values        map[string]string
+		cfgEnv, cfgSe []string
+	}{
+		{"service", config.Load, c.Environment, c.Secrets, c.Values, config.Environment(), config.Secrets()},
+		{"migrate", config.LoadMigrate, c.Migrate.Environment, c.Migrate.Secrets, c.Migrate.Values, config.MigrateEnvironment(), config.MigrateSecrets()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			all := append(slices.Clone(tt.env), tt.secrets...)
+			values := contractEnv(all, tt.values)
+			var read []string
+			if _, err := tt.load(func(name string) string {
+				read = append(read, name)
+				return values[name]
+			}); err != nil {
+				t.Fatalf("load with every contract variable set: %v", err)
+			}
+			var readContract []string
+			for _, n := range read {
+				if !slices.Contains(config.Optional(), n) {
+					readContract = append(readContract, n)
+				}
+			}
+			slices.Sort(readContract)
+			readContract = slices.Compact(readContract)
+			if !equalSets(readContract, all) {
+				t.Errorf("config reads %v, contract.json declares %v", readContract, all)
+			}
+			if !equalSets(tt.cfgEnv, tt.env) || !equalSets(tt.cfgSe, tt.secrets) {
+				t.Errorf("config lists environment %v and secrets %v; contract %v and %v", tt.cfgEnv, tt.cfgSe, tt.env, tt.secrets)
+			}
+			for _, n := range config.Optional() {
+				if slices.Contains(all, n) {
+					t.Errorf("optional variable %s is also in the contract", n)
+				}
+			}
+		})
 	}
-	if !equalSets(config.Environment(), c.Environment) {
-		t.Errorf("config.Environment() = %v, contract environment = %v", config.Environment(), c.Environment)
-	}
-	if !equalSets(config.Secrets(), c.Secrets) {
-		t.Errorf("config.Secrets() = %v, contract secrets = %v", config.Secrets(), c.Secrets)
-	}
-	for _, n := range config.Optional() {
-		if slices.Contains(want, n) {
-			t.Errorf("optional variable %s is also in the contract", n)
+}
+
+// TestContractRequiredVariables checks that each variable without a default
+// is really required by its command.
+func TestContractRequiredVariables(t *testing.T) {
+	c := loadContract(t)
+	withDefault := []string{"PORT", "DB_PORT", "DB_SSLMODE", "DB_AUTH"}
+	for _, tt := range []struct {
+		name   string
+		load   func(func(string) string) (config.Config, error)
+		names  []string
+		values map[string]string
+	}{
+		{"service", config.Load, append(slices.Clone(c.Environment), c.Secrets...), c.Values},
+		{"migrate", config.LoadMigrate, append(slices.Clone(c.Migrate.Environment), c.Migrate.Secrets...), c.Migrate.Values},
+	} {
+		for _, name := range tt.names {
+			values := contractEnv(tt.names, tt.values)
+			delete(values, name)
+			if name == "DB_AUTH" {
+				values["DB_PASSWORD"] = "p" // password auth, the default
+			}
+			_, err := tt.load(func(k string) string { return values[k] })
+			if slices.Contains(withDefault, name) {
+				if err != nil {
+					t.Errorf("%s without %s: %v, want the default", tt.name, name, err)
+				}
+			} else if err == nil {
+				t.Errorf("%s without %s: load succeeded, want a missing-variable error", tt.name, name)
+			}
 		}
 	}
 }
 
-// TestContractRequiredVariables checks that each secret and each
-// environment variable without a default is really required.
-func TestContractRequiredVariables(t *testing.T) {
+// TestContractMigrateCommand: the task's command (appended to the image's
+// entrypoint) selects the migrate command, which then asks for its own
+// variables.
+func TestContractMigrateCommand(t *testing.T) {
 	c := loadContract(t)
-	withDefault := []string{"PORT", "DB_PORT", "DB_SSLMODE"}
-	for _, name := range append(slices.Clone(c.Environment), c.Secrets...) {
-		values := map[string]string{}
-		for _, n := range append(slices.Clone(c.Environment), c.Secrets...) {
-			values[n] = map[string]string{"PORT": "8080", "DB_PORT": "5432", "DB_SSLMODE": "disable"}[n]
-			if values[n] == "" {
-				values[n] = "x"
-			}
-		}
-		delete(values, name)
-		_, err := config.Load(func(k string) string { return values[k] })
-		if slices.Contains(withDefault, name) {
-			if err != nil {
-				t.Errorf("without %s: %v, want the default", name, err)
-			}
-		} else if err == nil {
-			t.Errorf("without %s: Load succeeded, want a missing-variable error", name)
-		}
+	var out lockedBuffer
+	if code := command(context.Background(), c.Migrate.Command, func(string) string { return "" }, &out); code != 1 ||
+		!strings.Contains(out.String(), "DB_RUNTIME_USERNAME") {
+		t.Errorf("command %v: exit %d, want the migrate command's configuration error:\n%s", c.Migrate.Command, code, out.String())
+	}
+	df, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^ENTRYPOINT \["/usr/local/bin/sampleapi"\]$`).Match(df) || regexp.MustCompile(`(?m)^CMD`).Match(df) {
+		t.Error("Dockerfile must have the binary as ENTRYPOINT and no CMD, so the task's command is its argument list")
 	}
 }
 

@@ -1,13 +1,20 @@
 // Command sampleapi is the default service of the Fargate API stack: a small
 // JSON API for users and products backed by PostgreSQL.
 //
-// It reads its configuration from environment variables (see contract.json),
-// applies the embedded schema migrations at startup, serves HTTP on PORT and
-// shuts down gracefully on SIGTERM or SIGINT.
+//	sampleapi          serve HTTP on PORT until SIGTERM or SIGINT
+//	sampleapi migrate  apply the schema migrations and set up the runtime
+//	                   role, then exit (the deploy's one-off migration task)
+//
+// Both read their configuration from environment variables (see
+// contract.json). The service connects as the least-privileged runtime user
+// (with an IAM token under DB_AUTH=iam), verifies the server's certificate
+// against the RDS roots embedded in the image, and refuses to start on a
+// schema that lacks the image's migrations; it never changes the schema.
 package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +30,8 @@ import (
 	"github.com/example/fargate-api/sampleapi/internal/api"
 	"github.com/example/fargate-api/sampleapi/internal/config"
 	"github.com/example/fargate-api/sampleapi/internal/database"
+	"github.com/example/fargate-api/sampleapi/internal/iamauth"
+	"github.com/example/fargate-api/sampleapi/internal/rdsca"
 	"github.com/example/fargate-api/sampleapi/internal/store"
 )
 
@@ -40,7 +49,86 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, os.Getenv, os.Stdout))
+	code := command(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	stop()
+	os.Exit(code)
+}
+
+// command runs the subcommand named by args and returns the exit code.
+func command(ctx context.Context, args []string, getenv func(string) string, out io.Writer) int {
+	switch {
+	case len(args) == 0 || len(args) == 1 && args[0] == "serve":
+		return run(ctx, getenv, out)
+	case len(args) == 1 && args[0] == "migrate":
+		return runMigrate(ctx, getenv, out)
+	}
+	fmt.Fprintf(out, "usage: sampleapi [serve|migrate], got %q\n", args)
+	return 2
+}
+
+// poolOptions turns the configuration into how each connection
+// authenticates and verifies the server.
+func poolOptions(ctx context.Context, cfg config.Config) (database.PoolOptions, error) {
+	opts := database.PoolOptions{MaxConns: cfg.DBMaxConns}
+	if cfg.DBSSLMode == "verify-full" || cfg.DBSSLMode == "verify-ca" {
+		opts.RootCAs = rdsca.Pool()
+		if cfg.DBSSLRootCert != "" {
+			pem, err := os.ReadFile(cfg.DBSSLRootCert)
+			if err != nil {
+				return opts, fmt.Errorf("read %s: %w", config.EnvDBSSLRootCert, err)
+			}
+			opts.RootCAs = x509.NewCertPool()
+			if !opts.RootCAs.AppendCertsFromPEM(pem) {
+				return opts, fmt.Errorf("%s: %s holds no PEM certificate", config.EnvDBSSLRootCert, cfg.DBSSLRootCert)
+			}
+		}
+	}
+	if cfg.DBAuth == config.AuthIAM {
+		p, err := iamauth.New(ctx, cfg.DBEndpoint(), cfg.AWSRegion, cfg.DBUsername)
+		if err != nil {
+			return opts, err
+		}
+		opts.Token = p
+	}
+	return opts, nil
+}
+
+// runMigrate applies the migrations and sets up the runtime role as the
+// master user, then exits: 0 when the schema and grants are in place.
+func runMigrate(ctx context.Context, getenv func(string) string, out io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: levelFrom(getenv(config.EnvLogLevel))}))
+	cfg, err := config.LoadMigrate(getenv)
+	if err != nil {
+		log.Error("invalid configuration", "error", err.Error())
+		return 1
+	}
+	log.Info("migrating", "config", cfg.String(), "runtime_user", cfg.DBRuntimeUsername)
+	opts, err := poolOptions(ctx, cfg)
+	if err != nil {
+		log.Error("migration failed", "error", err.Error())
+		return 1
+	}
+	opts.MaxConns = 1
+	pool, err := database.NewPool(ctx, cfg.DatabaseURL(), opts)
+	if err != nil {
+		log.Error("migration failed", "error", err.Error())
+		return 1
+	}
+	defer pool.Close()
+	if err := database.Wait(ctx, pool, database.DefaultRetry(cfg.StartupTimeout), log); err != nil {
+		log.Error("migration failed", "error", err.Error())
+		return 1
+	}
+	applied, err := database.Setup(ctx, pool, &database.RuntimeRole{Name: cfg.DBRuntimeUsername})
+	if err != nil {
+		log.Error("migration failed", "error", err.Error())
+		return 1
+	}
+	if applied == nil {
+		applied = []int64{}
+	}
+	log.Info("migrated", "applied", applied, "runtime_user", cfg.DBRuntimeUsername)
+	return 0
 }
 
 // run starts the service and blocks until ctx is cancelled (a signal) or the
@@ -55,7 +143,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) int {
 	}
 	log.Info("starting", "config", cfg.String())
 
-	pool, err := database.NewPool(ctx, cfg.DatabaseURL(), database.PoolOptions{MaxConns: cfg.DBMaxConns})
+	opts, err := poolOptions(ctx, cfg)
+	if err != nil {
+		log.Error("startup failed", "error", err.Error())
+		return 1
+	}
+	pool, err := database.NewPool(ctx, cfg.DatabaseURL(), opts)
 	if err != nil {
 		log.Error("startup failed", "error", err.Error())
 		return 1

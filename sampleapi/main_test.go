@@ -108,6 +108,7 @@ func TestRunDatabaseUnreachable(t *testing.T) {
 // graceful exit.
 func TestRunLifecycle(t *testing.T) {
 	db := testdb.New(t)
+	migrate(t, db)
 	port := freePort(t)
 	env := map[string]string{
 		"PORT": strconv.Itoa(port), "DB_HOST": db.Host, "DB_PORT": strconv.Itoa(int(db.Port)),
@@ -211,6 +212,15 @@ func TestProcessStopsGracefullyOnSIGTERM(t *testing.T) {
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	// The real binary's `migrate` argument runs the migration task's command.
+	migrateCmd := exec.Command(bin, "migrate")
+	for k, v := range migrateEnv(db, newRuntimeUser(t, db)) {
+		migrateCmd.Env = append(migrateCmd.Env, k+"="+v)
+	}
+	if out, err := migrateCmd.CombinedOutput(); err != nil || !strings.Contains(string(out), `"msg":"migrated"`) {
+		t.Fatalf("%s migrate: %v\n%s", bin, err, out)
 	}
 
 	port := freePort(t)

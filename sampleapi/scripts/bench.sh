@@ -2,7 +2,7 @@
 # Measurements for the sample API, all on this machine over loopback:
 #   1. size of the stripped static binary
 #   2. startup-to-ready time (process start -> first 200 on /readyz), median
-#      of N runs, on an empty database (migrations applied) and on a migrated one
+#      of N runs, on a freshly migrated database and on one already in use
 #   3. throughput/latency of GET /products with wrk
 #
 #   bash sampleapi/scripts/bench.sh            # BENCH_RUNS=5 BENCH_PORT=18080
@@ -38,10 +38,10 @@ export PORT="$PORT" DB_HOST="${hostport%:*}" DB_PORT="${hostport##*:}" DB_NAME="
 
 echo
 echo "== 2. startup-to-ready ($RUNS runs each)"
-echo "-- empty database each run (all migrations applied at startup)"
+echo "-- fresh database each run (created, then \`sampleapi migrate\` untimed)"
 "$WORK/readytime" -bin "$BIN" -url "http://127.0.0.1:$PORT/readyz" -n "$RUNS" \
   -fresh -admin "$ADMIN_URL" -db "$DBNAME"
-echo "-- migrated database (migrations already applied)"
+echo "-- the same database again"
 "$WORK/readytime" -bin "$BIN" -url "http://127.0.0.1:$PORT/readyz" -n "$RUNS"
 
 echo

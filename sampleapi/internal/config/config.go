@@ -1,8 +1,12 @@
-// Package config loads the service configuration from environment variables.
+// Package config loads the configuration of the two commands from
+// environment variables.
 //
 // The variable names are part of the contract with the CDK stack that deploys
-// the service (see contract.json at the module root): the task definition sets
-// the plain variables and ECS injects the secrets from Secrets Manager.
+// the image (see contract.json at the module root). The service's task
+// definition sets only plain variables: it connects as the runtime user with
+// an IAM token (DB_AUTH=iam), so it holds no password. The migration task
+// also gets the master user's name and password, injected by ECS from the
+// RDS-managed secret.
 package config
 
 import (
@@ -21,12 +25,28 @@ const (
 	EnvDBPort    = "DB_PORT"
 	EnvDBName    = "DB_NAME"
 	EnvDBSSLMode = "DB_SSLMODE"
+	// EnvDBUsername is the user to connect as: the runtime user for the
+	// service, the master user (an ECS secret) for `migrate`.
+	EnvDBUsername = "DB_USERNAME"
+	// EnvDBAuth is "password" (DB_PASSWORD) or "iam" (a token signed with
+	// the task role's credentials for each new connection).
+	EnvDBAuth = "DB_AUTH"
+	// EnvAWSRegion is the region the IAM token is signed for.
+	EnvAWSRegion = "AWS_REGION"
+	// EnvDBRuntimeUsername is the role `migrate` creates and grants for
+	// the service.
+	EnvDBRuntimeUsername = "DB_RUNTIME_USERNAME"
 )
 
 // Names of the environment variables injected by ECS from Secrets Manager.
 const (
-	EnvDBUsername = "DB_USERNAME"
 	EnvDBPassword = "DB_PASSWORD"
+)
+
+// Authentication methods (DB_AUTH).
+const (
+	AuthPassword = "password"
+	AuthIAM      = "iam"
 )
 
 // Names of optional tuning variables. They are not part of the deployment
@@ -36,56 +56,79 @@ const (
 	EnvShutdownTimeout = "SHUTDOWN_TIMEOUT"
 	EnvStartupTimeout  = "STARTUP_TIMEOUT"
 	EnvLogLevel        = "LOG_LEVEL"
+	// EnvDBSSLRootCert names a PEM file of CAs to verify the server with
+	// instead of the RDS roots embedded in the image.
+	EnvDBSSLRootCert = "DB_SSLROOTCERT"
 )
 
 // Defaults applied when an optional variable is unset or empty.
 const (
 	DefaultPort            = 8080
 	DefaultDBPort          = 5432
-	DefaultDBSSLMode       = "require"
+	DefaultDBSSLMode       = "verify-full"
+	DefaultDBAuth          = AuthPassword
 	DefaultDBMaxConns      = 10
 	DefaultShutdownTimeout = 20 * time.Second
 	DefaultStartupTimeout  = 60 * time.Second
 )
 
-// Environment lists the plain environment variables of the deployment contract.
+// Environment lists the plain environment variables the service's task
+// definition sets (deployment contract).
 func Environment() []string {
-	return []string{EnvPort, EnvDBHost, EnvDBPort, EnvDBName, EnvDBSSLMode}
+	return []string{EnvPort, EnvDBHost, EnvDBPort, EnvDBName, EnvDBSSLMode, EnvDBUsername, EnvDBAuth, EnvAWSRegion}
 }
 
-// Secrets lists the secret environment variables of the deployment contract.
-func Secrets() []string {
-	return []string{EnvDBUsername, EnvDBPassword}
+// Secrets lists the service's secret environment variables: none.
+func Secrets() []string { return []string{} }
+
+// MigrateEnvironment lists the plain environment variables of the
+// migration task.
+func MigrateEnvironment() []string {
+	return []string{EnvDBHost, EnvDBPort, EnvDBName, EnvDBSSLMode, EnvDBRuntimeUsername}
 }
+
+// MigrateSecrets lists the migration task's secrets: the master user's.
+func MigrateSecrets() []string { return []string{EnvDBUsername, EnvDBPassword} }
 
 // Optional lists the tuning variables that are read but not part of the contract.
 func Optional() []string {
-	return []string{EnvDBMaxConns, EnvShutdownTimeout, EnvStartupTimeout, EnvLogLevel}
+	return []string{EnvDBMaxConns, EnvShutdownTimeout, EnvStartupTimeout, EnvLogLevel, EnvDBSSLRootCert}
 }
 
 var validSSLModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 
 // Config is the complete service configuration.
 type Config struct {
-	Port            int
-	DBHost          string
-	DBPort          int
-	DBName          string
-	DBUsername      string
-	DBPassword      string
-	DBSSLMode       string
-	DBMaxConns      int32
-	ShutdownTimeout time.Duration
-	StartupTimeout  time.Duration
-	LogLevel        string
+	Port          int
+	DBHost        string
+	DBPort        int
+	DBName        string
+	DBUsername    string
+	DBPassword    string
+	DBSSLMode     string
+	DBSSLRootCert string
+	DBAuth        string
+	AWSRegion     string
+	// DBRuntimeUsername is set for `migrate` only.
+	DBRuntimeUsername string
+	DBMaxConns        int32
+	ShutdownTimeout   time.Duration
+	StartupTimeout    time.Duration
+	LogLevel          string
 }
 
 // DatabaseURL returns a PostgreSQL connection URL built from the configuration.
 // User name and password are escaped, so they may contain any character.
+// With IAM authentication it has no password: the pool adds a token to
+// each new connection.
 func (c Config) DatabaseURL() string {
+	user := url.UserPassword(c.DBUsername, c.DBPassword)
+	if c.DBAuth == AuthIAM {
+		user = url.User(c.DBUsername)
+	}
 	u := url.URL{
 		Scheme:   "postgres",
-		User:     url.UserPassword(c.DBUsername, c.DBPassword),
+		User:     user,
 		Host:     joinHostPort(c.DBHost, c.DBPort),
 		Path:     "/" + c.DBName,
 		RawQuery: url.Values{"sslmode": {c.DBSSLMode}}.Encode(),
@@ -93,10 +136,13 @@ func (c Config) DatabaseURL() string {
 	return u.String()
 }
 
+// DBEndpoint is "host:port", what an IAM token is signed for.
+func (c Config) DBEndpoint() string { return joinHostPort(c.DBHost, c.DBPort) }
+
 // String describes the configuration for logs. It never includes the password.
 func (c Config) String() string {
-	return fmt.Sprintf("port=%d db_host=%s db_port=%d db_name=%s db_user=%s db_sslmode=%s db_max_conns=%d shutdown_timeout=%s startup_timeout=%s",
-		c.Port, c.DBHost, c.DBPort, c.DBName, c.DBUsername, c.DBSSLMode, c.DBMaxConns, c.ShutdownTimeout, c.StartupTimeout)
+	return fmt.Sprintf("port=%d db_host=%s db_port=%d db_name=%s db_user=%s db_auth=%s db_sslmode=%s db_max_conns=%d shutdown_timeout=%s startup_timeout=%s",
+		c.Port, c.DBHost, c.DBPort, c.DBName, c.DBUsername, c.DBAuth, c.DBSSLMode, c.DBMaxConns, c.ShutdownTimeout, c.StartupTimeout)
 }
 
 func joinHostPort(host string, port int) string {
@@ -115,10 +161,17 @@ func (e *MissingError) Error() string {
 	return "missing required environment variables: " + strings.Join(e.Names, ", ")
 }
 
-// Load reads the configuration through getenv (normally os.Getenv).
-// All problems are collected and returned together so that a misconfigured
-// task fails with one message naming every missing or invalid variable.
-func Load(getenv func(string) string) (Config, error) {
+// Load reads the service's configuration through getenv (normally
+// os.Getenv). All problems are collected and returned together so that a
+// misconfigured task fails with one message naming every missing or invalid
+// variable.
+func Load(getenv func(string) string) (Config, error) { return load(getenv, false) }
+
+// LoadMigrate reads the configuration of the `migrate` command: the master
+// user's name and password, and the name of the runtime role to set up.
+func LoadMigrate(getenv func(string) string) (Config, error) { return load(getenv, true) }
+
+func load(getenv func(string) string, migrate bool) (Config, error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 
 	var (
@@ -158,21 +211,40 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		Port:       intVar(EnvPort, DefaultPort, 1, 65535),
-		DBHost:     required(EnvDBHost),
-		DBPort:     intVar(EnvDBPort, DefaultDBPort, 1, 65535),
-		DBName:     required(EnvDBName),
-		DBUsername: required(EnvDBUsername),
-		// The password is not trimmed: surrounding spaces could be significant.
-		DBPassword:      getenv(EnvDBPassword),
+		Port:            DefaultPort,
+		DBHost:          required(EnvDBHost),
+		DBPort:          intVar(EnvDBPort, DefaultDBPort, 1, 65535),
+		DBName:          required(EnvDBName),
+		DBUsername:      required(EnvDBUsername),
 		DBSSLMode:       strings.ToLower(get(EnvDBSSLMode)),
+		DBSSLRootCert:   get(EnvDBSSLRootCert),
 		DBMaxConns:      int32(intVar(EnvDBMaxConns, DefaultDBMaxConns, 1, 1000)),
 		ShutdownTimeout: durationVar(EnvShutdownTimeout, DefaultShutdownTimeout),
 		StartupTimeout:  durationVar(EnvStartupTimeout, DefaultStartupTimeout),
 		LogLevel:        strings.ToLower(get(EnvLogLevel)),
 	}
-	if c.DBPassword == "" {
-		missing = append(missing, EnvDBPassword)
+	if migrate {
+		// The master user signs in with its password; DB_AUTH is not read.
+		c.DBRuntimeUsername = required(EnvDBRuntimeUsername)
+	} else {
+		c.Port = intVar(EnvPort, DefaultPort, 1, 65535)
+		c.DBAuth = strings.ToLower(get(EnvDBAuth))
+	}
+	switch c.DBAuth {
+	case "":
+		c.DBAuth = DefaultDBAuth
+	case AuthPassword, AuthIAM:
+	default:
+		invalid = append(invalid, fmt.Errorf("%s must be %s or %s, got %q", EnvDBAuth, AuthPassword, AuthIAM, c.DBAuth))
+	}
+	switch c.DBAuth {
+	case AuthPassword:
+		// The password is not trimmed: surrounding spaces could be significant.
+		if c.DBPassword = getenv(EnvDBPassword); c.DBPassword == "" {
+			missing = append(missing, EnvDBPassword)
+		}
+	case AuthIAM:
+		c.AWSRegion = required(EnvAWSRegion)
 	}
 	if c.DBSSLMode == "" {
 		c.DBSSLMode = DefaultDBSSLMode

@@ -29,7 +29,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Port != 8080 {
 		t.Errorf("Port = %d, want 8080", c.Port)
 	}
-	if c.DBPort != 5432 || c.DBSSLMode != "require" || c.DBMaxConns != 10 {
+	if c.DBPort != 5432 || c.DBSSLMode != "verify-full" || c.DBAuth != "password" || c.DBMaxConns != 10 {
 		t.Errorf("defaults = %+v", c)
 	}
 	if c.ShutdownTimeout != 20*time.Second || c.StartupTimeout != 60*time.Second || c.LogLevel != "info" {
@@ -51,7 +51,7 @@ func TestLoadAllValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Port: 9090, DBHost: "db.internal", DBPort: 6543, DBName: "app", DBUsername: "app_user",
-		DBPassword: "s3cret", DBSSLMode: "disable", DBMaxConns: 4, ShutdownTimeout: 5 * time.Second,
+		DBPassword: "s3cret", DBSSLMode: "disable", DBAuth: "password", DBMaxConns: 4, ShutdownTimeout: 5 * time.Second,
 		StartupTimeout: 2 * time.Minute, LogLevel: "debug"}
 	if c != want {
 		t.Errorf("Load = %+v\nwant %+v", c, want)
@@ -116,5 +116,51 @@ func TestDatabaseURLEscapes(t *testing.T) {
 	c.DBHost = "::1"
 	if u, _ := url.Parse(c.DatabaseURL()); u.Host != "[::1]:5432" {
 		t.Errorf("IPv6 host = %q", u.Host)
+	}
+}
+
+func TestLoadIAM(t *testing.T) {
+	m := validEnv()
+	delete(m, EnvDBPassword)
+	m[EnvDBAuth] = "iam"
+	m[EnvAWSRegion] = "eu-west-1"
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBAuth != AuthIAM || c.AWSRegion != "eu-west-1" || c.DBPassword != "" {
+		t.Errorf("Load = %+v", c)
+	}
+	u, _ := url.Parse(c.DatabaseURL())
+	if _, has := u.User.Password(); has || u.User.Username() != "app_user" {
+		t.Errorf("DatabaseURL user = %v, want app_user without a password", u.User)
+	}
+	if c.DBEndpoint() != "db.internal:5432" {
+		t.Errorf("DBEndpoint = %q", c.DBEndpoint())
+	}
+
+	delete(m, EnvAWSRegion)
+	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), EnvAWSRegion) {
+		t.Errorf("IAM without a region: err = %v, want %s named", err, EnvAWSRegion)
+	}
+	m[EnvDBAuth] = "kerberos"
+	if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), `DB_AUTH must be password or iam, got "kerberos"`) {
+		t.Errorf("bad DB_AUTH: err = %v", err)
+	}
+}
+
+func TestLoadMigrate(t *testing.T) {
+	m := validEnv()
+	if _, err := LoadMigrate(env(m)); err == nil || !strings.Contains(err.Error(), EnvDBRuntimeUsername) {
+		t.Fatalf("err = %v, want %s missing", err, EnvDBRuntimeUsername)
+	}
+	m[EnvDBRuntimeUsername] = "app_runtime"
+	c, err := LoadMigrate(env(m))
+	if err != nil || c.DBRuntimeUsername != "app_runtime" || c.DBPassword != "s3cret" {
+		t.Fatalf("LoadMigrate = %+v, %v", c, err)
+	}
+	m[EnvDBAuth] = "iam" // not read: migrate always uses the master password
+	if c, err := LoadMigrate(env(m)); err != nil || c.DBAuth != AuthPassword {
+		t.Errorf("migrate with DB_AUTH=iam: %+v, %v; want password auth", c, err)
 	}
 }

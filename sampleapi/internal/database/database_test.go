@@ -183,7 +183,7 @@ func TestMigrateFailureRollsBack(t *testing.T) {
 	_, err := apply(ctx, pool, []Migration{
 		{Version: 1, Name: "0001_ok.sql", SQL: "CREATE TABLE t1 (id int)"},
 		{Version: 2, Name: "0002_broken.sql", SQL: "CREATE TABLE t2 (id int"},
-	})
+	}, nil)
 	if err == nil || !strings.Contains(err.Error(), "apply migration 0002_broken.sql") {
 		t.Fatalf("err = %v, want failure of 0002", err)
 	}
@@ -235,6 +235,9 @@ func TestOpenPermanentErrorFailsFast(t *testing.T) {
 
 func TestOpenSucceedsOnceDatabaseAppears(t *testing.T) {
 	db := testdb.New(t)
+	if _, err := Migrate(context.Background(), newPool(t, db.URL)); err != nil {
+		t.Fatal(err)
+	}
 	// A TCP proxy that refuses connections for a while, like a database
 	// that is still starting, then forwards to the real server.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

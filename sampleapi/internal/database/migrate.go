@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 //go:embed migrations/*.sql
@@ -80,14 +82,21 @@ type Beginner interface {
 // exactly once: the others wait for the lock, then find nothing left to do.
 // A failing migration rolls back every change made by the call.
 func Migrate(ctx context.Context, db Beginner) ([]int64, error) {
+	return Setup(ctx, db, nil)
+}
+
+// Setup is Migrate followed, in the same transaction and under the same lock,
+// by the runtime role's setup (see RuntimeRole.grant) when role is not nil.
+// It is what the `migrate` command runs, as the master user.
+func Setup(ctx context.Context, db Beginner, role *RuntimeRole) ([]int64, error) {
 	migrations, err := Migrations()
 	if err != nil {
 		return nil, err
 	}
-	return apply(ctx, db, migrations)
+	return apply(ctx, db, migrations, role)
 }
 
-func apply(ctx context.Context, db Beginner, migrations []Migration) (applied []int64, err error) {
+func apply(ctx context.Context, db Beginner, migrations []Migration, role *RuntimeRole) (applied []int64, err error) {
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin migration transaction: %w", err)
@@ -130,9 +139,65 @@ func apply(ctx context.Context, db Beginner, migrations []Migration) (applied []
 		}
 		applied = append(applied, m.Version)
 	}
+	if role != nil {
+		if err := role.grant(ctx, tx); err != nil {
+			return nil, err
+		}
+	}
 
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("commit migrations: %w", err)
 	}
 	return applied, nil
+}
+
+// SchemaError reports a schema that lacks migrations the image needs.
+type SchemaError struct {
+	Missing []int64
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("schema lacks migrations %v: run `sampleapi migrate` (the deploy's migration task) before starting the service", e.Missing)
+}
+
+// Querier is satisfied by *pgxpool.Pool, *pgx.Conn and pgx.Tx.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// CheckSchema returns the newest applied migration version, or a
+// *SchemaError when any embedded migration has not been applied. A schema
+// newer than the image (a rollback to an older image) is fine: migrations
+// are expected to stay compatible with the previous release.
+func CheckSchema(ctx context.Context, db Querier) (int64, error) {
+	migrations, err := Migrations()
+	if err != nil {
+		return 0, err
+	}
+	rows, err := db.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+			all := make([]int64, len(migrations))
+			for i, m := range migrations {
+				all[i] = m.Version
+			}
+			return 0, &SchemaError{Missing: all}
+		}
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	var missing []int64
+	for _, m := range migrations {
+		if !slices.Contains(done, m.Version) {
+			missing = append(missing, m.Version)
+		}
+	}
+	if len(missing) > 0 {
+		return 0, &SchemaError{Missing: missing}
+	}
+	return slices.Max(done), nil
 }
