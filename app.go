@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -160,18 +161,21 @@ func build(app awscdk.App, cfg config.Config) deployment {
 	})
 
 	svc := stacks.NewService(app, cfg.StackName("Service"), stacks.ServiceProps{
-		StackProps:     stackProps("Service", "ECS cluster, Fargate service and internal ALB"),
-		VPC:            net.VPC,
-		Database:       db.Instance,
-		DatabaseSecret: db.Secret,
-		DatabaseName:   db.DatabaseName,
-		DatabasePort:   db.Port,
-		ClusterName:    cfg.Service.ClusterName,
-		Image:          cfg.Service.Image,
-		SampleImageDir: sampleImageDir,
-		ALBAccessLogs:  cfg.Region != "",
-		Endpoints:      net.Endpoints,
-		Settings:       cfg.Service.Settings,
+		StackProps:           stackProps("Service", "ECS cluster, Fargate service, its migration task and internal ALB"),
+		VPC:                  net.VPC,
+		Database:             db.Instance,
+		DatabaseMasterSecret: db.MasterSecret,
+		DatabaseName:         db.DatabaseName,
+		DatabasePort:         db.Port,
+		RuntimeUsername:      stacks.RuntimeUsername,
+		MigrationCommand:     migrationCommand(cfg.Service.MigrationCommand),
+		OpenEgress:           cfg.Service.OpenEgress,
+		ClusterName:          cfg.Service.ClusterName,
+		Image:                cfg.Service.Image,
+		SampleImageDir:       sampleImageDir,
+		ALBAccessLogs:        cfg.Region != "",
+		Endpoints:            net.Endpoints,
+		Settings:             cfg.Service.Settings,
 	})
 
 	a := cfg.API
@@ -246,6 +250,15 @@ func networkProps(cfg config.Config) stacks.NetworkProps {
 		p.NATInstanceARM64 = n.NATInstanceArchitecture() == config.ArchARM
 	}
 	return p
+}
+
+// migrationCommand splits app:migrationCommand into the task's arguments;
+// "none" turns the migration task off.
+func migrationCommand(s string) []string {
+	if strings.TrimSpace(s) == config.MigrationOff {
+		return nil
+	}
+	return strings.Fields(s)
 }
 
 func httpRoutes(routes []config.Route) []appconstructs.HTTPRoute {

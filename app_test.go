@@ -42,6 +42,9 @@ var customContext = map[string]any{
 	"app:alarmDbFreeStorageGiB":     "8",
 	"app:alarmDbConnections":        "120",
 	"app:dbLogRetentionDays":        "30",
+	// A user's own image that migrates by itself and needs open egress.
+	"app:migrationCommand": "none",
+	"app:openEgress":       "true",
 }
 
 var optionsContext = map[string]any{
@@ -159,16 +162,12 @@ func TestDatabase(t *testing.T) {
 		{"dev is single-AZ and deletable", dev, obj("MultiAZ", false, "DeletionProtection", false, "DBInstanceClass", "db.t4g.micro")},
 		{"prod keeps backups 14 days", prod, obj("BackupRetentionPeriod", 14)},
 		{"prod is Multi-AZ with deletion protection", prod, obj("MultiAZ", true, "DeletionProtection", true, "DBInstanceClass", "db.t4g.medium")},
-		{"credentials come from Secrets Manager", dev, obj("MasterUsername", assertions.Match_AnyValue(), "MasterUserPassword", obj("Fn::Join", assertions.Match_AnyValue()))},
+		{"RDS manages the master password", dev, obj("MasterUsername", "app_admin", "ManageMasterUserPassword", true, "MasterUserPassword", assertions.Match_Absent())},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { hasResource(t, tt.stack, "AWS::RDS::DBInstance", tt.props) })
 	}
 
-	t.Run("password is generated, never in the template", func(t *testing.T) {
-		hasResource(t, dev, "AWS::SecretsManager::Secret", obj("GenerateSecretString", obj(
-			"SecretStringTemplate", `{"username":"app_admin"}`, "GenerateStringKey", "password")))
-	})
 	t.Run("subnet group uses only isolated subnets", func(t *testing.T) {
 		sg := f.only(t, dev, "AWS::RDS::DBSubnetGroup")
 		raw, _ := json.Marshal(sg["SubnetIds"])
@@ -190,14 +189,24 @@ func TestDatabase(t *testing.T) {
 }
 
 // TestStatefulLogicalIDs pins the logical IDs of the database and its
-// secret. A change here means the next deploy replaces them: data loss.
+// subnet group. A change here means the next deploy replaces them: data loss.
+//
+// The master secret is no longer a template resource: RDS creates and
+// rotates it (ManageMasterUserPassword). On an existing deployment the
+// next deploy modifies the instance in place (ManageMasterUserPassword and
+// the removed MasterUserPassword are updatable properties; MasterUsername,
+// which is create-only, stays the literal app_admin) and then deletes the
+// old AWS::SecretsManager::Secret (logical ID
+// FargateApidevDatabaseSecret4F46A4D63fdaad7efa858a3daf9490cf0a702aeb) and
+// its SecretTargetAttachment (DatabaseSecretAttachmentE5D1B020). README.md
+// ("Upgrading an existing environment") has the two-deploy sequence the
+// exported secret reference needs. TestDatabaseAccess asserts that no
+// secret resource comes back.
 func TestStatefulLogicalIDs(t *testing.T) {
 	f := app(t)
 	want := map[string]string{
-		"AWS::RDS::DBInstance":                        "DatabaseB269D8BB",
-		"AWS::SecretsManager::Secret":                 "FargateApidevDatabaseSecret4F46A4D63fdaad7efa858a3daf9490cf0a702aeb",
-		"AWS::SecretsManager::SecretTargetAttachment": "DatabaseSecretAttachmentE5D1B020",
-		"AWS::RDS::DBSubnetGroup":                     "DatabaseSubnetGroup7D60F180",
+		"AWS::RDS::DBInstance":    "DatabaseB269D8BB",
+		"AWS::RDS::DBSubnetGroup": "DatabaseSubnetGroup7D60F180",
 	}
 	for typ, id := range want {
 		t.Run(typ, func(t *testing.T) {
@@ -269,7 +278,7 @@ func TestService(t *testing.T) {
 		{"database admits the tasks, rule kept in the service stack", dev, "AWS::EC2::SecurityGroupIngress", obj(
 			"FromPort", 5432, "ToPort", 5432,
 			"GroupId", stackOutput("DatabaseSecurityGroup"),
-			"SourceSecurityGroupId", obj("Fn::GetAtt", arrayWith(assertions.Match_StringLikeRegexp(jsii.String("^WebServiceSecurityGroup")))))},
+			"SourceSecurityGroupId", obj("Fn::GetAtt", arrayWith(assertions.Match_StringLikeRegexp(jsii.String("^TaskSecurityGroup")))))},
 		{"custom environment gets ALB access logs", custom, "AWS::ElasticLoadBalancingV2::LoadBalancer", obj(
 			"LoadBalancerAttributes", arrayWith(obj("Key", "access_logs.s3.enabled", "Value", "true")))},
 		{"access log bucket is private and TLS-only", custom, "AWS::S3::Bucket", obj(
@@ -279,26 +288,21 @@ func TestService(t *testing.T) {
 			"PolicyDocument", obj("Statement", arrayWith(obj(
 				"Action", arrayWith("ecr:BatchGetImage"),
 				"Resource", obj("Fn::Join", arrayWith(arrayWith(":ecr:eu-west-1:123456789012:repository/team/api")))))))},
-		{"execution role may read the database secret", dev, "AWS::IAM::Policy", obj(
-			"PolicyDocument", obj("Statement", arrayWith(obj(
-				"Action", arrayWith("secretsmanager:GetSecretValue"),
-				"Resource", stackOutput("DatabaseSecretAttachment"))))),
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { hasResource(t, tt.stack, tt.typ, tt.props) })
 	}
 
-	t.Run("database settings arrive as env, credentials as ECS secrets", func(t *testing.T) {
+	t.Run("database settings arrive as env, and no credentials at all", func(t *testing.T) {
 		c := container(t, f, dev)
 		env := names(c["Environment"])
-		for _, want := range []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE"} {
+		for _, want := range []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_USERNAME", "DB_AUTH"} {
 			if !slices.Contains(env, want) {
 				t.Errorf("environment %v lacks %s", env, want)
 			}
 		}
-		if got := names(c["Secrets"]); !slices.Equal(got, []string{"DB_PASSWORD", "DB_USERNAME"}) {
-			t.Errorf("secrets = %v, want DB_PASSWORD and DB_USERNAME", got)
+		if got := names(c["Secrets"]); len(got) != 0 {
+			t.Errorf("secrets = %v, want none (IAM authentication)", got)
 		}
 		raw, _ := json.Marshal(c["Environment"])
 		if strings.Contains(strings.ToLower(string(raw)), "password") {
@@ -497,9 +501,19 @@ func TestBadConfigStopsBeforeAnyStack(t *testing.T) {
 	}
 }
 
+// container returns the service's container ("Web" task definition; the
+// stack also holds the migration task's).
 func container(t *testing.T, f *fixture, s awscdk.Stack) map[string]any {
 	t.Helper()
-	td := f.only(t, s, "AWS::ECS::TaskDefinition")
+	var td map[string]any
+	for id, props := range f.resources(s, "AWS::ECS::TaskDefinition") {
+		if strings.HasPrefix(id, "WebTask") {
+			td = props
+		}
+	}
+	if td == nil {
+		t.Fatalf("%s: no service task definition (WebTask...)", *s.StackName())
+	}
 	defs := td["ContainerDefinitions"].([]any)
 	if len(defs) != 1 {
 		t.Fatalf("%d containers, want 1", len(defs))

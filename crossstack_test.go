@@ -109,7 +109,8 @@ func TestCrossStackReferences(t *testing.T) {
 	}{
 		{"database endpoint", "Database", `"DatabaseB269D8BB","Endpoint.Address"`, "Service"},
 		{"database security group", "Database", `"DatabaseSecurityGroup`, "Service"},
-		{"database secret", "Database", `"DatabaseSecretAttachment`, "Service"},
+		{"database master secret", "Database", `"DatabaseB269D8BB","MasterUserSecret.SecretArn"`, "Service"},
+		{"database resource ID (IAM auth)", "Database", `"DatabaseB269D8BB","DbiResourceId"`, "Service"},
 		{"ALB listener", "Service", `"WebLoadBalancerPublicListener`, "Api"},
 		{"ALB security group", "Service", `"WebLoadBalancerSecurityGroup`, "Api"},
 		{"private subnet", "Network", `"VpcPrivateSubnet1Subnet`, "Service"},

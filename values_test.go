@@ -138,7 +138,7 @@ func TestContainerEnvironmentValues(t *testing.T) {
 		"PORT":       "8080",
 		"DB_PORT":    "5432",
 		"DB_NAME":    "app",
-		"DB_SSLMODE": "require", // RDS for PostgreSQL 15+ refuses unencrypted connections
+		"DB_SSLMODE": "verify-full", // the server's certificate is checked against the RDS CA (issue 10)
 	} {
 		t.Run("dev "+name, func(t *testing.T) {
 			if got, ok := dev[name]; !ok || got != want {

@@ -100,8 +100,19 @@ type Service struct {
 	// Image is a registry reference (ECR, Docker Hub or any registry). Empty
 	// builds the sample API in sampleapi/ as a container image asset.
 	Image string
+	// MigrationCommand is the command (arguments after the image's
+	// entrypoint, split on spaces) of the one-off migration task that runs
+	// on every deploy that changes it, before the service rolls out.
+	// "none" turns the migration task off.
+	MigrationCommand string
+	// OpenEgress lets the tasks reach any address. Off, they reach only the
+	// database on its port and HTTPS (AWS APIs, image registries).
+	OpenEgress bool
 	fargate.Settings
 }
+
+// MigrationOff is the MigrationCommand value that turns the task off.
+const MigrationOff = "none"
 
 // API configures the API Gateway HTTP API.
 type API struct {
@@ -205,7 +216,8 @@ func defaults(profile, name string) Config {
 			LogRetentionDays:       14,
 		},
 		Service: Service{
-			ClusterName: name + "-" + profile,
+			ClusterName:      name + "-" + profile,
+			MigrationCommand: "migrate",
 			// Zero fields take the construct's documented defaults.
 			Settings: fargate.Settings{
 				TaskFamily:             name + "-" + profile + "-api",

@@ -74,6 +74,8 @@ var keys = []key{
 	{"taskFamily", "ECS task definition family.", func(c *Config) any { return &c.Service.TaskFamily }},
 	{"containerName", "Name of the container in the task definition.", func(c *Config) any { return &c.Service.ContainerName }},
 	{"image", "Container image reference (ECR, Docker Hub or any registry); empty builds sampleapi/.", func(c *Config) any { return &c.Service.Image }},
+	{"migrationCommand", "Command of the one-off migration task run before each rollout (the image's entrypoint gets these arguments); none turns it off.", func(c *Config) any { return &c.Service.MigrationCommand }},
+	{"openEgress", "Let the tasks reach any address; off, only the database and HTTPS (AWS APIs, registries).", func(c *Config) any { return &c.Service.OpenEgress }},
 	{"cpuArchitecture", "X86_64 or ARM64.", func(c *Config) any { return &c.Service.CPUArchitecture }},
 	{"cpu", "Task CPU units; must pair with memory as Fargate allows.", func(c *Config) any { return &c.Service.CPU }},
 	{"memory", "Task memory in MiB; must pair with cpu as Fargate allows.", func(c *Config) any { return &c.Service.MemoryMiB }},

@@ -21,7 +21,7 @@ var routeMethods = []string{"ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEA
 
 // reservedEnvironment are set by the service stack itself; user values would
 // silently break the database connection or the listening port.
-var reservedEnvironment = []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_USERNAME", "DB_PASSWORD"}
+var reservedEnvironment = []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_USERNAME", "DB_PASSWORD", "DB_AUTH", "DB_RUNTIME_USERNAME"}
 
 var (
 	reName        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,19}$`)
@@ -154,6 +154,9 @@ func (c Config) check(isSet func(key string) bool) problems {
 	p.ecsName("containerName", s.ContainerName, streamLimit)
 	if s.Image != "" && (len(s.Image) > 255+72 || !reImageRef.MatchString(s.Image)) {
 		p.add("image", s.Image, "an image reference [registry[:port]/]repository[:tag][@sha256:digest] with a lower-case repository, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1.4.2 or nginx:1.27; or empty to build sampleapi/")
+	}
+	if mc := strings.TrimSpace(s.MigrationCommand); mc == "" || len(mc) > 1024 || strings.ContainsAny(mc, "\n\r\t") {
+		p.add("migrationCommand", s.MigrationCommand, "the migration task's arguments separated by spaces (e.g. migrate), or none to turn the migration task off")
 	}
 	for _, name := range sortedKeys(s.Environment) {
 		switch {

@@ -38,6 +38,9 @@ type LoadBalancedServiceProps struct {
 	// Subnets hold the ALB and the tasks. Default: the VPC's private subnets
 	// with egress.
 	Subnets *ec2.SubnetSelection
+	// SecurityGroup is the tasks' security group. Default: a new one with
+	// open egress.
+	SecurityGroup ec2.ISecurityGroup
 	// Secrets are injected by ECS at task start from Secrets Manager or SSM,
 	// so they never appear in the template or the task definition. Default: none.
 	Secrets map[string]ecs.Secret
@@ -164,6 +167,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		OpenListener:   jsii.Bool(false),
 		ListenerPort:   jsii.Number(80),
 		TaskSubnets:    p.Subnets,
+		SecurityGroups: securityGroups(p.SecurityGroup),
 		AssignPublicIp: jsii.Bool(false),
 		// No DesiredCount: CloudFormation sends it with every service update,
 		// resetting whatever the autoscaler scaled to. Left unset, ECS creates
@@ -277,4 +281,11 @@ func stringMap(m map[string]string) *map[string]*string {
 		out[k] = jsii.String(v)
 	}
 	return &out
+}
+
+func securityGroups(sg ec2.ISecurityGroup) *[]ec2.ISecurityGroup {
+	if sg == nil {
+		return nil
+	}
+	return &[]ec2.ISecurityGroup{sg}
 }

@@ -16,7 +16,16 @@ import (
 const DatabasePort = 5432
 
 // MasterUsername is the administrative user RDS creates with the instance.
+// Only the migration task signs in as it.
 const MasterUsername = "app_admin"
+
+// RuntimeUsername is the least-privileged role the service's tasks sign in
+// as, with IAM tokens; the migration task creates and grants it.
+const RuntimeUsername = "app_runtime"
+
+// CACertificate is the certificate authority pinned on the instance. The
+// sample API's image trusts its root (and the other RDS roots).
+const CACertificate = "rds-ca-rsa2048-g1"
 
 // DatabaseProps configures the Database stack.
 type DatabaseProps struct {
@@ -37,13 +46,15 @@ type DatabaseProps struct {
 	LogRetentionDays int
 }
 
-// Database is RDS for PostgreSQL in the isolated subnets, with its generated
-// credentials in Secrets Manager.
+// Database is RDS for PostgreSQL in the isolated subnets. RDS manages the
+// master user's password in Secrets Manager and rotates it (every 7 days
+// by default); nothing else in the template holds a credential.
 type Database struct {
 	awscdk.Stack
 	Instance rds.IDatabaseInstance
-	// Secret holds username, password, host, port and dbname as JSON.
-	Secret       awssecretsmanager.ISecret
+	// MasterSecret is the RDS-managed secret of the master user (JSON with
+	// username and password). Only the migration task may read it.
+	MasterSecret awssecretsmanager.ISecret
 	DatabaseName string
 	// Port is the port PostgreSQL listens on. It is a plain number rather
 	// than the instance's endpoint attribute so dependents need no export.
@@ -82,7 +93,12 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 		Vpc:                     p.VPC,
 		VpcSubnets:              &ec2.SubnetSelection{SubnetGroupName: jsii.String(IsolatedSubnets)},
 		Port:                    jsii.Number(DatabasePort),
-		Credentials:             rds.Credentials_FromGeneratedSecret(jsii.String(MasterUsername), nil),
+		// The password given here never reaches the template: it is removed
+		// below in favour of ManageMasterUserPassword, which the L2 construct
+		// does not offer. A password (rather than a generated secret) keeps
+		// CDK from creating a secret of its own.
+		Credentials:             rds.Credentials_FromPassword(jsii.String(MasterUsername), awscdk.SecretValue_UnsafePlainText(jsii.String("replaced-by-rds-managed-password"))),
+		CaCertificate:           rds.CaCertificate_Of(jsii.String(CACertificate)),
 		DatabaseName:            jsii.String(p.DatabaseName),
 		StorageType:             rds.StorageType_GP3,
 		AllocatedStorage:        jsii.Number(p.AllocatedStorageGiB),
@@ -100,14 +116,18 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 		RemovalPolicy:           removal,
 	})
 
+	// RDS generates the master password, keeps it in a secret of its own
+	// (encrypted with the aws/secretsmanager key) and rotates it. Turning it
+	// on for an existing instance is an in-place modification.
+	cfn := db.Node().DefaultChild().(rds.CfnDBInstance)
+	cfn.SetMasterUserPassword(nil)
+	cfn.SetManageMasterUserPassword(jsii.Bool(true))
+	master := awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("MasterSecret"), cfn.AttrMasterUserSecretSecretArn())
+
 	appconstructs.Suppress(db,
 		appconstructs.Suppression{
 			Rule:   "AwsSolutions-RDS11",
 			Reason: "a non-default port adds no protection here: the instance sits in isolated subnets and its security group admits only the service's tasks",
-		},
-		appconstructs.Suppression{
-			Rule:   "AwsSolutions-SMG4",
-			Reason: "tasks receive the password as an ECS secret at start; rotating it under running tasks would break their new connections until a redeploy, so rotation is left for an explicit, coordinated procedure",
 		},
 	)
 	if !p.Protected {
@@ -120,5 +140,5 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 	}
 	suppressCDKHandlers(stack, "sets the retention of the log groups RDS creates for exported logs")
 
-	return &Database{Stack: stack, Instance: db, Secret: db.Secret(), DatabaseName: p.DatabaseName, Port: DatabasePort}
+	return &Database{Stack: stack, Instance: db, MasterSecret: master, DatabaseName: p.DatabaseName, Port: DatabasePort}
 }

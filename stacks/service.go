@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"maps"
 	"regexp"
 	"strconv"
 
@@ -28,11 +29,21 @@ const ListenerPort = 80
 type ServiceProps struct {
 	awscdk.StackProps
 	VPC ec2.IVpc
-	// Database and DatabaseSecret are what the tasks connect to.
-	Database       rds.IDatabaseInstance
-	DatabaseSecret awssecretsmanager.ISecret
-	DatabaseName   string
-	DatabasePort   int
+	// Database is what the tasks connect to: the service's tasks as
+	// RuntimeUsername with IAM tokens, the migration task as the master
+	// user with DatabaseMasterSecret.
+	Database             rds.IDatabaseInstance
+	DatabaseMasterSecret awssecretsmanager.ISecret
+	DatabaseName         string
+	DatabasePort         int
+	RuntimeUsername      string
+	// MigrationCommand is the one-off migration task's command (arguments
+	// to the image's entrypoint), run on every deploy that changes the task
+	// and before the service moves to the new image. Empty: no migration task.
+	MigrationCommand []string
+	// OpenEgress lets the tasks reach any address. Default (false): only
+	// the database on its port and HTTPS (AWS APIs, image registries).
+	OpenEgress bool
 
 	ClusterName string
 	// Image is a registry reference. Empty builds SampleImageDir as a
@@ -83,55 +94,79 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 	}
 	cluster := ecs.NewCluster(stack, jsii.String("Cluster"), clusterProps)
 
-	env := map[string]string{
-		"PORT":       strconv.Itoa(p.ContainerPort),
+	// The database variables of sampleapi/contract.json. config rejects
+	// user variables with these names. No password: the tasks sign in with
+	// IAM tokens, and verify the server against the RDS CA (pinned on the
+	// instance, its root embedded in the image).
+	db := map[string]string{
+		"DB_HOST":    *p.Database.DbInstanceEndpointAddress(),
+		"DB_PORT":    strconv.Itoa(p.DatabasePort),
 		"DB_NAME":    p.DatabaseName,
-		"DB_SSLMODE": "require", // RDS for PostgreSQL 15+ refuses unencrypted connections
+		"DB_SSLMODE": "verify-full",
 	}
-	for k, v := range p.Environment {
-		env[k] = v
+	env := map[string]string{
+		"PORT":        strconv.Itoa(p.ContainerPort),
+		"DB_USERNAME": p.RuntimeUsername,
+		"DB_AUTH":     "iam",
+		"AWS_REGION":  *awscdk.Aws_REGION(),
 	}
-	env["DB_HOST"] = *p.Database.DbInstanceEndpointAddress()
-	env["DB_PORT"] = strconv.Itoa(p.DatabasePort)
+	maps.Copy(env, p.Environment)
+	maps.Copy(env, db)
 
 	var accessLogs awss3.IBucket
 	if p.ALBAccessLogs {
 		accessLogs = newAccessLogBucket(stack)
 	}
 
+	image := containerImage(stack, p)
+	subnets := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
+	taskSG := tasksSecurityGroup(stack, "TaskSecurityGroup", "Service tasks", p)
 	settings := p.Settings
 	settings.Environment = env
 	web := appconstructs.NewLoadBalancedService(stack, "Web", appconstructs.LoadBalancedServiceProps{
-		Settings: settings,
-		Cluster:  cluster,
-		Image:    containerImage(stack, p),
-		Subnets:  &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
-		Secrets: map[string]ecs.Secret{
-			"DB_USERNAME": ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("username")),
-			"DB_PASSWORD": ecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String("password")),
-		},
-		EnvironmentReason: "environment holds only non-secret settings (port, database host, port and name, TLS mode and user-supplied config); credentials arrive as ECS secrets from Secrets Manager",
+		Settings:          settings,
+		Cluster:           cluster,
+		Image:             image,
+		Subnets:           subnets,
+		SecurityGroup:     taskSG,
+		EnvironmentReason: "environment holds only non-secret settings (port, database host, port, name and runtime user, TLS and auth mode, region, user-supplied config); the tasks sign in with IAM tokens and hold no password",
 		AccessLogBucket:   accessLogs,
 	})
+	// rds-db:connect for exactly the runtime user of this instance
+	// (arn:...:dbuser:<DbiResourceId>/<user>).
+	p.Database.GrantConnect(web.TaskDefinition.TaskRole(), jsii.String(p.RuntimeUsername))
+
+	if len(p.MigrationCommand) > 0 {
+		migrationSG := tasksSecurityGroup(stack, "MigrationSecurityGroup", "Migration task", p)
+		migrationEnv := map[string]string{"DB_RUNTIME_USERNAME": p.RuntimeUsername}
+		maps.Copy(migrationEnv, p.Environment)
+		maps.Copy(migrationEnv, db)
+		migration := appconstructs.NewOneOffTask(stack, "Migration", appconstructs.OneOffTaskProps{
+			Cluster:       cluster,
+			Image:         image,
+			Command:       p.MigrationCommand,
+			ContainerName: "migrate",
+			ARM64:         p.CPUArchitecture == fargate.ARM,
+			Environment:   migrationEnv,
+			// Only this task's execution role may read the master secret.
+			Secrets: map[string]ecs.Secret{
+				"DB_USERNAME": ecs.Secret_FromSecretsManager(p.DatabaseMasterSecret, jsii.String("username")),
+				"DB_PASSWORD": ecs.Secret_FromSecretsManager(p.DatabaseMasterSecret, jsii.String("password")),
+			},
+			Subnets:          subnets,
+			SecurityGroup:    migrationSG,
+			LogRetentionDays: p.LogRetentionDays,
+		})
+		// The service moves to a new task definition only after the
+		// migration run succeeded; a failed run fails the deploy first.
+		web.Service.Node().AddDependency(migration.Run)
+		suppressOneOffTask(migration, len(p.Environment) > 0)
+	}
 	if accessLogs == nil {
 		appconstructs.Suppress(web.LoadBalancer, appconstructs.Suppression{
 			Rule:   "AwsSolutions-ELB2",
 			Reason: "ALB access log delivery must name the region's ELB log-delivery principal, unknown in an environment-agnostic stack; set app:account and app:region to turn access logs on. API Gateway access logs record every request that reaches this internal ALB",
 		})
-	}
-
-	// The rule lands on the database's security group but is created here,
-	// in the dependent stack, so the database stack never references this one.
-	tasks := web.Service.Connections()
-	tasks.AllowTo(p.Database, ec2.Port_Tcp(jsii.Number(p.DatabasePort)), jsii.String("ECS tasks to PostgreSQL"))
-	// AllowTo also asks for a matching egress rule, which the tasks' group
-	// does not need: it keeps open egress for registries and AWS APIs.
-	if p.Endpoints != nil {
-		tasks.AllowTo(p.Endpoints, ec2.Port_Tcp(jsii.Number(443)), jsii.String("ECS tasks to VPC endpoints"))
-	}
-	for _, sg := range *tasks.SecurityGroups() {
-		awscdk.Annotations_Of(sg).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"),
-			jsii.String("tasks keep open egress (image registries, Secrets Manager, CloudWatch Logs); only ingress is restricted"))
 	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("InternalAlbDnsName"), &awscdk.CfnOutputProps{
@@ -148,6 +183,42 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		TargetGroupFullName:  web.TargetGroupFullName,
 		FargateService:       web.Service,
 	}
+}
+
+// tasksSecurityGroup creates a tasks' security group that may reach the
+// database on its port and HTTPS, and nothing else unless p.OpenEgress. The
+// rules that land on the database's and the endpoints' groups are created
+// here, in the dependent stack, so the database stack never references
+// this one. HTTPS goes to any address rather than to the endpoints' group
+// alone, because ECR image layers come from S3 through the gateway
+// endpoint, whose prefix list an environment-agnostic template cannot
+// name; without a NAT gateway no route leads further anyway.
+func tasksSecurityGroup(stack awscdk.Stack, id, who string, p ServiceProps) ec2.SecurityGroup {
+	sg := ec2.NewSecurityGroup(stack, jsii.String(id), &ec2.SecurityGroupProps{
+		Vpc:              p.VPC,
+		Description:      jsii.String(who + ": egress to PostgreSQL and HTTPS only, unless app:openEgress"),
+		AllowAllOutbound: jsii.Bool(p.OpenEgress),
+	})
+	sg.Connections().AllowTo(p.Database, ec2.Port_Tcp(jsii.Number(p.DatabasePort)), jsii.String(who+" to PostgreSQL"))
+	if p.Endpoints != nil {
+		sg.Connections().AllowTo(p.Endpoints, ec2.Port_Tcp(jsii.Number(443)), jsii.String(who+" to VPC endpoints"))
+	}
+	if p.OpenEgress {
+		awscdk.Annotations_Of(sg).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:ipv4IgnoreEgressRule"),
+			jsii.String("app:openEgress: the tasks' egress is open on purpose"))
+	} else {
+		sg.AddEgressRule(ec2.Peer_AnyIpv4(), ec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS: AWS APIs (STS, Secrets Manager, CloudWatch Logs) and image registries"), nil)
+	}
+	return sg
+}
+
+// suppressOneOffTask accepts the migration runner's cdk-nag findings that
+// come from how AWS and CDK build such resources, each with its reason.
+func suppressOneOffTask(t *appconstructs.OneOffTask, userEnvironment bool) {
+	appconstructs.Suppress(t.TaskDefinition, appconstructs.Suppression{
+		Rule:   "AwsSolutions-ECS2",
+		Reason: "environment holds only non-secret settings (database host, port, name, TLS mode, runtime user name" + map[bool]string{true: ", user-supplied config", false: ""}[userEnvironment] + "); the master credentials arrive as ECS secrets",
+	})
 }
 
 // ecrImage matches a private ECR reference: account, region, repository,
