@@ -247,7 +247,6 @@ func networkProps(cfg config.Config) stacks.NetworkProps {
 	}
 	if n.NATProvider == config.NATInstance {
 		p.NATInstanceType = n.NATInstanceType
-		p.NATInstanceARM64 = n.NATInstanceArchitecture() == config.ArchARM
 	}
 	return p
 }

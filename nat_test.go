@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -207,7 +208,14 @@ func TestNATInstancesInProd(t *testing.T) {
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				t.Fatalf("synth: %v", r)
+				// The panic names only the report's path; the findings are in it.
+				msg := fmt.Sprint(r)
+				if _, path, ok := strings.Cut(msg, "can be found in: "); ok {
+					if report, err := os.ReadFile(strings.TrimSpace(path)); err == nil {
+						msg += "\n" + string(report)
+					}
+				}
+				t.Fatalf("synth: %s", msg)
 			}
 		}()
 		asm = a.Synth(nil)
@@ -277,8 +285,8 @@ func TestNATInstancesInProd(t *testing.T) {
 }
 
 // TestNATFamiliesMatchCDK holds config's architecture of each allowed NAT
-// instance family to the one aws-cdk-lib derives from the type, which is
-// what an arm64 or x86_64 image must match.
+// instance family, which validation promises, to the one aws-cdk-lib derives
+// from the type, which picks the image.
 func TestNATFamiliesMatchCDK(t *testing.T) {
 	for family, arch := range config.NATFamilies() {
 		want := ec2.InstanceArchitecture_X86_64

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/example/fargate-api/constructs/fargate"
 )
@@ -180,14 +179,6 @@ type Route struct {
 
 // String renders the route the way API Gateway writes route keys.
 func (r Route) String() string { return r.Method + " " + r.Path }
-
-// NATInstanceArchitecture returns the CPU architecture of the configured NAT
-// instance type (ArchARM for Graviton families), or "" for a family this app
-// does not know.
-func (n Network) NATInstanceArchitecture() string {
-	family, _, _ := strings.Cut(n.NATInstanceType, ".")
-	return natFamilies[family]
-}
 
 // StackName returns the CloudFormation stack name of one of the app's stacks.
 func (c Config) StackName(part string) string {

@@ -15,14 +15,16 @@ import (
 )
 
 // natInstanceProvider returns CDK's Amazon Linux 2023 NAT instance provider
-// for instances of instanceType, with the arm64 image for Graviton types.
-func natInstanceProvider(instanceType string, arm64 bool) ec2.NatInstanceProviderV2 {
+// for instances of instanceType, with the image of the type's architecture
+// (arm64 for Graviton), as aws-cdk-lib derives it from the type's name.
+func natInstanceProvider(instanceType string) ec2.NatInstanceProviderV2 {
+	typ := ec2.NewInstanceType(jsii.String(instanceType))
 	cpu := ec2.AmazonLinuxCpuType_X86_64
-	if arm64 {
+	if typ.Architecture() == ec2.InstanceArchitecture_ARM_64 {
 		cpu = ec2.AmazonLinuxCpuType_ARM_64
 	}
 	props := &ec2.NatInstanceProps{
-		InstanceType: ec2.NewInstanceType(jsii.String(instanceType)),
+		InstanceType: typ,
 		// AWS's public SSM parameter, resolved by CloudFormation on every
 		// deploy: synth needs no lookup, and a deploy after a new AMI release
 		// replaces the instance with a patched one.

@@ -29,12 +29,9 @@ type NetworkProps struct {
 	// for ECR, S3, CloudWatch Logs and Secrets Manager instead.
 	NATGateways int
 	// NATInstanceType makes the NAT devices EC2 instances of this type
-	// (Amazon Linux 2023, iptables) instead of managed NAT gateways.
-	// Default: "" (NAT gateways).
+	// (Amazon Linux 2023 for the type's architecture, iptables) instead of
+	// managed NAT gateways. Default: "" (NAT gateways).
 	NATInstanceType string
-	// NATInstanceARM64 selects the arm64 image for a Graviton
-	// NATInstanceType. Default: false (x86_64).
-	NATInstanceARM64 bool
 	// ExecEndpoint adds the ssmmessages endpoint ECS Exec needs when there
 	// is no NAT gateway.
 	ExecEndpoint bool
@@ -83,7 +80,7 @@ func NewNetwork(scope constructs.Construct, id string, p NetworkProps) *Network 
 	}
 	var natInstances ec2.NatInstanceProviderV2
 	if p.NATGateways > 0 && p.NATInstanceType != "" {
-		natInstances = natInstanceProvider(p.NATInstanceType, p.NATInstanceARM64)
+		natInstances = natInstanceProvider(p.NATInstanceType)
 		vpcProps.NatGatewayProvider = natInstances
 	}
 	vpc := ec2.NewVpc(stack, jsii.String("Vpc"), vpcProps)
