@@ -565,7 +565,7 @@ func TestProductionOptions(t *testing.T) {
 	}{
 		// Deploys.
 		{"bad releases roll back on the 5xx alarm", dev.Service.Stack, "AWS::ECS::Service", obj("DeploymentConfiguration", obj(
-			"Alarms", obj("Enable", true, "Rollback", true, "AlarmNames", []any{obj("Ref", assertions.Match_StringLikeRegexp(jsii.String("^WebRollback5xx")))}),
+			"Alarms", obj("Enable", true, "Rollback", true, "AlarmNames", []any{"FargateApi-dev-Service-Web-Rollback5xx"}),
 			"DeploymentCircuitBreaker", obj("Enable", true, "Rollback", true)))},
 		{"rollback alarm: dev threshold", dev.Service.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "HTTPCode_Target_5XX_Count", "Threshold", 10, "DatapointsToAlarm", 3, "EvaluationPeriods", 5)},
 		{"rollback alarm: prod threshold", prod.Service.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "HTTPCode_Target_5XX_Count", "Threshold", 5)},

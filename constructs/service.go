@@ -200,7 +200,19 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 	if p.Rollback5xxPerMinute > 0 {
 		// The circuit breaker catches tasks that never become healthy; this
 		// alarm catches tasks that are healthy but fail requests.
+		// A physical name, not the CloudFormation-generated one: ECS refers to
+		// the alarm by name, and with a generated name (a Ref) aws-cdk-lib's
+		// enableDeploymentAlarms prints "may cause a circular dependency" on
+		// every synth. That INFO is raised with Annotations.addInfo, which
+		// has no ID, so neither Annotations.acknowledgeInfo nor
+		// Validations.acknowledge can silence it; a name that is a plain
+		// string does not raise it. There is no cycle either way: the alarm
+		// watches the target group, not the service (aws-ecs README,
+		// "Troubleshooting circular dependencies", option 1). The stack name
+		// keeps it unique in the account and region.
+		alarmName := *awscdk.Stack_Of(c).StackName() + "-" + id + "-Rollback5xx"
 		rollback := cloudwatch.NewAlarm(c, jsii.String("Rollback5xx"), &cloudwatch.AlarmProps{
+			AlarmName:        jsii.String(alarmName),
 			AlarmDescription: jsii.String("Tasks answer 5xx: ECS rolls a deployment in progress back"),
 			Metric: tg.Metrics().HttpCodeTarget(elbv2.HttpCodeTarget_TARGET_5XX_COUNT, &cloudwatch.MetricOptions{
 				Period:    awscdk.Duration_Minutes(jsii.Number(1)),
@@ -212,9 +224,11 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 			DatapointsToAlarm:  jsii.Number(3),
 			TreatMissingData:   cloudwatch.TreatMissingData_NOT_BREACHING,
 		})
-		pattern.Service().EnableDeploymentAlarms(&[]*string{rollback.AlarmName()}, &ecs.DeploymentAlarmOptions{
+		pattern.Service().EnableDeploymentAlarms(&[]*string{jsii.String(alarmName)}, &ecs.DeploymentAlarmOptions{
 			Behavior: ecs.AlarmBehavior_ROLLBACK_ON_ALARM,
 		})
+		// The name no longer carries the reference: create the alarm first.
+		pattern.Service().Node().AddDependency(rollback)
 	}
 
 	scaling := pattern.Service().AutoScaleTaskCount(&appscaling.EnableScalingProps{

@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
 # Installs what synth and the tests need, from the npm registry and the Go
-# module proxy only: the pinned CDK CLI (package-lock.json), a Node.js 22
-# binary when the machine's node is older, and the Go modules.
+# module proxy only: the pinned CDK CLI and Node.js (package-lock.json) and
+# the Go modules. scripts/synth.sh and scripts/test.sh run it first; it does
+# nothing when everything is in place, and says what it is doing otherwise.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/progress.sh
 
 for tool in go node npm; do
   command -v "$tool" >/dev/null 2>&1 || { echo "setup: $tool is not on PATH; install it first (see README.md, Prerequisites)" >&2; exit 1; }
 done
 
-npm ci --no-audit --no-fund --loglevel=error
-
-major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$major" -lt 22 ] && [ ! -x .tools/node22/node_modules/.bin/node ]; then
-  echo "setup: node $(node --version) is older than 22; installing node@22 into .tools/node22" >&2
-  mkdir -p .tools/node22
-  npm install --no-audit --no-fund --loglevel=error --prefix .tools/node22 node@22 >/dev/null
+# npm records what it installed in node_modules/.package-lock.json.
+if [ ! -x node_modules/.bin/node ] || [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  PROGRESS_QUIET=0 progress "setup: npm ci: the pinned CDK CLI and Node.js 24 (package-lock.json) into node_modules/" \
+    "~15 s, a ~50 MB download" npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
-go mod download
-(cd sampleapi && go mod download)
+progress "setup: go mod download: the CDK's Go modules" "~1 min and ~300 MB the first time, instant later" go mod download
+(cd sampleapi && progress "setup: go mod download (sampleapi)" "seconds" go mod download)

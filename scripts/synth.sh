@@ -9,7 +9,9 @@
 #   bash scripts/synth.sh [-c app:key=value ...] [-o DIR]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
 source scripts/node-env.sh
+source scripts/progress.sh
 
 { read -r outdir; read -r context; } < <(node scripts/synth-context.js "$@")
 [ -n "${outdir:-}" ] || exit 2
@@ -21,9 +23,10 @@ stale=$(find . \( -path ./node_modules -o -path ./sampleapi -o -path ./.tools -o
   -o \( -name '*.go' -o -name go.mod -o -name go.sum \) -newer "$app" -print -quit 2>/dev/null || echo missing)
 if [ ! -x "$app" ] || [ -n "$stale" ]; then
   mkdir -p .tools
-  go build -o "$app" .
+  progress "synth: building the app" "~5 s; the first build compiles the CDK's Go bindings: ~2 min on 2 cores" go build -o "$app" .
 fi
-CDK_OUTDIR="$outdir" CDK_CONTEXT_JSON="$context" "$app"
+progress "synth: synthesizing (cdk-nag, strict CloudFormation validator)" "~4 s" \
+  env CDK_OUTDIR="$outdir" CDK_CONTEXT_JSON="$context" "$app"
 
 # With app:account/app:region set, the VPC needs the account's AZs. The CDK
 # CLI looks them up with credentials and caches them in cdk.context.json;

@@ -5,13 +5,16 @@
 # sampleapi/scripts/testdb.sh installs and starts when needed).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
 source scripts/node-env.sh
+source scripts/progress.sh
 
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))"
 if [ -n "$unformatted" ]; then
   printf 'gofmt: these files need formatting:\n%s\n' "$unformatted" >&2
   exit 1
 fi
-go vet ./...
-go test -count=1 ./...
+progress "test: go vet ./..." "~10 s; the first run compiles the CDK's Go bindings: ~2 min on 2 cores" go vet ./...
+progress "test: go test ./... (CDK app: 4 deployments synthesized, then the assertions)" "~10 s, more when the test binaries are relinked" \
+  go test -count=1 ./...
 bash sampleapi/scripts/test.sh

@@ -36,7 +36,7 @@ progress "sampleapi: go vet" "a few seconds; ~30 s with a cold build cache" go v
 
 race=(-race)
 label="sampleapi: go test -race ./..."
-usual="1-3 min on 2 cores: the race detector's build of every package, then the tests (~20 s)"
+usual="~20 s; 1-3 min on 2 cores when the race detector's build of every package is not cached yet"
 if [[ -n "${SAMPLEAPI_NO_RACE:-}" ]] || ! command -v gcc >/dev/null 2>&1; then
   race=()
   label="sampleapi: go test ./..."
