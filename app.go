@@ -1,9 +1,12 @@
 // Command fargate-api is the CDK app: API Gateway HTTP API → VPC link →
-// internal ALB → ECS Fargate → RDS for PostgreSQL, in four stacks.
+// internal ALB → ECS Fargate → RDS for PostgreSQL, in five stacks.
 //
 // It loads one validated configuration from CDK context, builds the stacks
 // and synthesizes them. Invalid configuration ends the process with one
-// message per problem and exit code 1, before any template is written.
+// message per problem and exit code 1, before any template is written; a
+// failure after validation (a construct, cdk-nag or the CloudFormation
+// validator) also exits 1, names the app: settings involved (failure.go) and
+// leaves no template of this run in the output directory.
 package main
 
 import (
