@@ -160,6 +160,7 @@ func build(app awscdk.App, cfg config.Config) deployment {
 		DatabaseName:           cfg.Database.Name,
 		MultiAZ:                cfg.Database.MultiAZ,
 		Protected:              cfg.Database.Protected,
+		KeepLegacySecret:       cfg.Database.KeepLegacySecret,
 		LogRetentionDays:       cfg.Database.LogRetentionDays,
 	})
 

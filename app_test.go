@@ -61,6 +61,9 @@ var optionsContext = map[string]any{
 	"app:hostedZoneId":           "Z0123456789ABCDEFGHIJ",
 	"app:hostedZoneName":         "example.com",
 	"app:alarmEmail":             "oncall@example.com",
+	// The upgrade step of an environment created before RDS managed the
+	// master password (TestDatabaseAccess).
+	"app:dbKeepLegacySecret": "true",
 	"app:corsAllowOrigins":       "https://app.example.com",
 }
 

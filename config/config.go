@@ -88,6 +88,11 @@ type Database struct {
 	Protected bool
 	// LogRetentionDays is how long exported PostgreSQL logs are kept.
 	LogRetentionDays int
+	// KeepLegacySecret keeps the CDK-generated master secret of releases
+	// before RDS managed the password, and its export, for the one deploy
+	// that moves an existing environment over (README.md, "Upgrading an
+	// existing environment"). The secret is stale from then on.
+	KeepLegacySecret bool
 }
 
 // Service configures the ECS cluster and the load-balanced Fargate service.

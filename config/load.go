@@ -69,6 +69,7 @@ var keys = []key{
 	{"dbName", "Name of the database created on the instance.", func(c *Config) any { return &c.Database.Name }},
 	{"dbMultiAz", "Run a synchronous standby in a second AZ.", func(c *Config) any { return &c.Database.MultiAZ }},
 	{"dbLogRetentionDays", "Retention of the exported PostgreSQL logs, in days.", func(c *Config) any { return &c.Database.LogRetentionDays }},
+	{"dbKeepLegacySecret", "Upgrade step: keep the pre-IAM generated master secret and its export for one deploy (README: Upgrading an existing environment).", func(c *Config) any { return &c.Database.KeepLegacySecret }},
 
 	{"clusterName", "ECS cluster name.", func(c *Config) any { return &c.Service.ClusterName }},
 	{"taskFamily", "ECS task definition family.", func(c *Config) any { return &c.Service.TaskFamily }},

@@ -44,6 +44,11 @@ type DatabaseProps struct {
 	// instance is removed. Off (dev), the database is destroyed with its stack.
 	Protected        bool
 	LogRetentionDays int
+	// KeepLegacySecret keeps the generated secret (and its export) that
+	// held the master password before RDS managed it, for one deploy: the
+	// deployed Service stack still imports it, and CloudFormation refuses
+	// to remove an export in use. Default: false.
+	KeepLegacySecret bool
 }
 
 // Database is RDS for PostgreSQL in the isolated subnets. RDS manages the
@@ -93,11 +98,7 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 		Vpc:                     p.VPC,
 		VpcSubnets:              &ec2.SubnetSelection{SubnetGroupName: jsii.String(IsolatedSubnets)},
 		Port:                    jsii.Number(DatabasePort),
-		// The password given here never reaches the template: it is removed
-		// below in favour of ManageMasterUserPassword, which the L2 construct
-		// does not offer. A password (rather than a generated secret) keeps
-		// CDK from creating a secret of its own.
-		Credentials:             rds.Credentials_FromPassword(jsii.String(MasterUsername), awscdk.SecretValue_UnsafePlainText(jsii.String("replaced-by-rds-managed-password"))),
+		Credentials:             credentials(p.KeepLegacySecret),
 		CaCertificate:           rds.CaCertificate_Of(jsii.String(CACertificate)),
 		DatabaseName:            jsii.String(p.DatabaseName),
 		StorageType:             rds.StorageType_GP3,
@@ -123,6 +124,16 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 	cfn.SetMasterUserPassword(nil)
 	cfn.SetManageMasterUserPassword(jsii.Bool(true))
 	master := awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("MasterSecret"), cfn.AttrMasterUserSecretSecretArn())
+	if p.KeepLegacySecret {
+		// Same construct, same logical IDs and the same export name as
+		// before, so this deploy changes neither; the next one, without the
+		// setting, deletes them once nothing imports the export.
+		stack.ExportValue(db.Secret().SecretArn(), nil)
+		appconstructs.Suppress(db, appconstructs.Suppression{
+			Rule:   "AwsSolutions-SMG4",
+			Reason: "app:dbKeepLegacySecret: the pre-upgrade secret is kept for one deploy and no longer holds a valid password; RDS manages and rotates the master password in its own secret",
+		})
+	}
 
 	appconstructs.Suppress(db,
 		appconstructs.Suppression{
@@ -141,4 +152,16 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 	suppressCDKHandlers(stack, "sets the retention of the log groups RDS creates for exported logs")
 
 	return &Database{Stack: stack, Instance: db, MasterSecret: master, DatabaseName: p.DatabaseName, Port: DatabasePort}
+}
+
+// credentials are the master user's. A password (rather than a generated
+// secret) keeps CDK from creating a secret of its own; it never reaches the
+// template, which gets ManageMasterUserPassword instead (the L2 construct
+// does not offer it). keepLegacy builds the generated secret of earlier
+// releases instead, whose MasterUserPassword is removed the same way.
+func credentials(keepLegacy bool) rds.Credentials {
+	if keepLegacy {
+		return rds.Credentials_FromGeneratedSecret(jsii.String(MasterUsername), nil)
+	}
+	return rds.Credentials_FromPassword(jsii.String(MasterUsername), awscdk.SecretValue_UnsafePlainText(jsii.String("replaced-by-rds-managed-password")))
 }
