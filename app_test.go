@@ -64,7 +64,7 @@ var optionsContext = map[string]any{
 	// The upgrade step of an environment created before RDS managed the
 	// master password (TestDatabaseAccess).
 	"app:dbKeepLegacySecret": "true",
-	"app:corsAllowOrigins":       "https://app.example.com",
+	"app:corsAllowOrigins":   "https://app.example.com",
 }
 
 // obj builds an object-like matcher from key/value pairs: the object must
