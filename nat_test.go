@@ -52,6 +52,28 @@ func natCIDRIngress(tpl map[string]any) map[string]map[string]bool {
 	return out
 }
 
+// text concatenates the strings in a template value, in order: the script
+// in a user data's Fn::Base64 of an Fn::Join.
+func text(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []any:
+		var b strings.Builder
+		for _, x := range v {
+			b.WriteString(text(x))
+		}
+		return b.String()
+	case map[string]any:
+		var b strings.Builder
+		for _, k := range keys(v) {
+			b.WriteString(text(v[k]))
+		}
+		return b.String()
+	}
+	return ""
+}
+
 func TestNATInstance(t *testing.T) {
 	f := app(t)
 	dev := f.dev.Network.Stack
@@ -88,13 +110,23 @@ func TestNATInstance(t *testing.T) {
 			t.Errorf("ImageId = %v, parameter %v; want the al2023 arm64 SSM parameter", inst["ImageId"], p)
 		}
 	})
-	t.Run("user data masquerades and persists the rules across reboots", func(t *testing.T) {
-		raw, _ := inst["UserData"].(map[string]any)["Fn::Base64"].(string)
-		for _, want := range []string{"dnf install -y iptables-services && break", "ip_forward=1", "-j MASQUERADE", "iptables -F FORWARD", "iptables-save > /etc/sysconfig/iptables", "systemctl enable --now iptables"} {
-			if !strings.Contains(raw, want) {
-				t.Errorf("user data lacks %q: %s", want, raw)
+	t.Run("user data masquerades, persists the rules across reboots and signals CloudFormation", func(t *testing.T) {
+		ud := text(inst["UserData"])
+		for _, want := range []string{
+			"dnf install -y iptables-services aws-cfn-bootstrap && break", "ip_forward=1", "-j MASQUERADE", "iptables -F FORWARD",
+			"iptables-save > /etc/sysconfig/iptables", "systemctl enable --now iptables",
+			"trap exitTrap EXIT", "/opt/aws/bin/cfn-signal --stack " + *dev.StackName() + " --resource " + id + " ",
+		} {
+			if !strings.Contains(ud, want) {
+				t.Errorf("user data lacks %q: %s", want, ud)
 			}
 		}
+	})
+	t.Run("CloudFormation waits for its signal before routing to it", func(t *testing.T) {
+		assert(t, func() {
+			assertions.Template_FromStack(dev, nil).HasResource(jsii.String("AWS::EC2::Instance"),
+				obj("CreationPolicy", obj("ResourceSignal", obj("Count", 1, "Timeout", "PT15M"))))
+		})
 	})
 	t.Run("both private subnets route to it", func(t *testing.T) {
 		n := 0

@@ -49,27 +49,30 @@ func natInstanceProvider(instanceType string) ec2.NatInstanceProviderV2 {
 	return ec2.NatProvider_InstanceV2(props)
 }
 
-// natUserData configures forwarding and masquerading like the provider's
-// default script, but survives what that script does not: dnf racing Amazon
+// natCommands configure forwarding and masquerading like the provider's
+// default script, but survive what that script does not: dnf racing Amazon
 // Linux's own first-boot dnf run (aws-cdk#36717), and a reboot, such as an
-// automatic recovery, after which the default's rules are gone.
+// automatic recovery, after which the default's rules are gone. They also
+// install cfn-signal, which Amazon Linux 2023 does not ship.
+var natCommands = []string{
+	"set -euxo pipefail",
+	"for attempt in $(seq 30); do dnf install -y iptables-services aws-cfn-bootstrap && break; sleep 10; done",
+	"rpm -q iptables-services aws-cfn-bootstrap",
+	"echo 'net.ipv4.ip_forward=1' > /etc/sysctl.d/90-nat.conf",
+	"sysctl -p /etc/sysctl.d/90-nat.conf",
+	"systemctl enable --now iptables",
+	`iface=$(ip route show default | awk '{print $5; exit}')`,
+	`test -n "$iface"`,
+	`iptables -t nat -A POSTROUTING -o "$iface" -j MASQUERADE`,
+	// The iptables-services defaults reject forwarded packets.
+	"iptables -F FORWARD",
+	// iptables.service restores this file on every boot.
+	"iptables-save > /etc/sysconfig/iptables",
+}
+
 func natUserData() ec2.UserData {
 	ud := ec2.UserData_ForLinux(nil)
-	ud.AddCommands(*jsii.Strings(
-		"set -euxo pipefail",
-		"for attempt in $(seq 30); do dnf install -y iptables-services && break; sleep 10; done",
-		"rpm -q iptables-services",
-		"echo 'net.ipv4.ip_forward=1' > /etc/sysctl.d/90-nat.conf",
-		"sysctl -p /etc/sysctl.d/90-nat.conf",
-		"systemctl enable --now iptables",
-		`iface=$(ip route show default | awk '{print $5; exit}')`,
-		`test -n "$iface"`,
-		`iptables -t nat -A POSTROUTING -o "$iface" -j MASQUERADE`,
-		// The iptables-services defaults reject forwarded packets.
-		"iptables -F FORWARD",
-		// iptables.service restores this file on every boot.
-		"iptables-save > /etc/sysconfig/iptables",
-	)...)
+	ud.AddCommands(*jsii.Strings(natCommands...)...)
 	return ud
 }
 
@@ -91,6 +94,17 @@ func configureNATInstances(stack awscdk.Stack, vpc ec2.Vpc, nat ec2.NatInstanceP
 	for i, inst := range *nat.GatewayInstances() {
 		instances = append(instances, inst)
 		cfn := inst.Instance()
+		// CloudFormation completes the instance, and only then points the
+		// private subnets' routes at it, when its script has signalled that
+		// forwarding works; a failed script rolls the deploy back instead of
+		// leaving the subnets without egress. The provider shares one user
+		// data between its instances; the signal must name each one.
+		ud := natUserData()
+		ud.AddSignalOnExitCommand(inst)
+		cfn.SetUserData(awscdk.Fn_Base64(ud.Render()))
+		cfn.CfnOptions().SetCreationPolicy(&awscdk.CfnCreationPolicy{
+			ResourceSignal: &awscdk.CfnResourceSignal{Count: jsii.Number(1), Timeout: jsii.String("PT15M")},
+		})
 		cfn.SetMetadataOptions(&ec2.CfnInstance_MetadataOptionsProperty{
 			HttpEndpoint:            jsii.String("enabled"),
 			HttpTokens:              jsii.String("required"),
