@@ -50,9 +50,10 @@ var (
 
 // natFamilies are the EC2 families a NAT instance may come from, with their
 // CPU architecture, which chooses the Amazon Linux 2023 image (arm64 for
-// Graviton, x86_64 otherwise). Current-generation, EBS-only families whose
-// instances support the CloudWatch recover action; a test checks each
-// architecture against the one aws-cdk-lib derives from the type.
+// Graviton, x86_64 otherwise): current-generation general-purpose and
+// compute families without instance store, which automatic recovery
+// requires. A test checks each architecture against the one aws-cdk-lib
+// derives from the type.
 var natFamilies = map[string]string{
 	"t3": ArchX86, "t3a": ArchX86, "c5": ArchX86, "c5n": ArchX86, "c6i": ArchX86, "c6in": ArchX86, "c7i": ArchX86,
 	"m5": ArchX86, "m6i": ArchX86, "m7i": ArchX86,

@@ -25,11 +25,10 @@ func natInstanceProvider(instanceType string) ec2.NatInstanceProviderV2 {
 	}
 	props := &ec2.NatInstanceProps{
 		InstanceType: typ,
-		// AWS's public SSM parameter, resolved by CloudFormation on every
-		// deploy: synth needs no lookup, and a deploy after a new AMI release
-		// replaces the instance with a patched one.
-		// The kernel AWS makes the default, not the 6.1 that
-		// MachineImage_LatestAmazonLinux2023 pins.
+		// AWS's public SSM parameter for the kernel AWS makes the default (not
+		// the 6.1 that MachineImage_LatestAmazonLinux2023 pins), resolved by
+		// CloudFormation on every deploy: synth needs no lookup, and a deploy
+		// after a new AMI release replaces the instance with a patched one.
 		MachineImage: ec2.NewAmazonLinux2023ImageSsmParameter(&ec2.AmazonLinux2023ImageSsmParameterProps{
 			CpuType: cpu,
 			Kernel:  ec2.AmazonLinux2023Kernel_DEFAULT(),
@@ -149,7 +148,7 @@ func configureNATInstances(stack awscdk.Stack, vpc ec2.Vpc, nat ec2.NatInstanceP
 		)
 
 		// Simplified automatic recovery is on by default for supported types;
-		// the alarm makes recovery explicit and prompt for every type allowed.
+		// the alarm makes recovery explicit and prompt (2 minutes).
 		cloudwatch.NewAlarm(stack, jsii.String(fmt.Sprintf("NatInstance%dRecovery", i+1)), &cloudwatch.AlarmProps{
 			AlarmDescription:   jsii.String("NAT instance: the host failed its system status check; EC2 recovers the instance onto healthy hardware"),
 			Metric:             StatusCheckMetric(inst, "StatusCheckFailed_System"),
