@@ -45,6 +45,9 @@ var customContext = map[string]any{
 	// A user's own image that migrates by itself and needs open egress.
 	"app:migrationCommand": "none",
 	"app:openEgress":       "true",
+	// Blue/green deploys, with a bake time off the default.
+	"app:deploymentStrategy":    "blueGreen",
+	"app:deploymentBakeMinutes": "15",
 }
 
 var optionsContext = map[string]any{
@@ -65,6 +68,7 @@ var optionsContext = map[string]any{
 	// master password (TestDatabaseAccess).
 	"app:dbKeepLegacySecret": "true",
 	"app:corsAllowOrigins":   "https://app.example.com",
+	"app:deploymentStrategy": "linear",
 }
 
 // obj builds an object-like matcher from key/value pairs: the object must
@@ -571,7 +575,7 @@ func TestProductionOptions(t *testing.T) {
 			"Alarms", obj("Enable", true, "Rollback", true, "AlarmNames", []any{"FargateApi-dev-Service-Web-Rollback5xx"}),
 			"DeploymentCircuitBreaker", obj("Enable", true, "Rollback", true)))},
 		{"rollback alarm: dev threshold", dev.Service.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "HTTPCode_Target_5XX_Count", "Threshold", 10, "DatapointsToAlarm", 3, "EvaluationPeriods", 5)},
-		{"rollback alarm: prod threshold", prod.Service.Stack, "AWS::CloudWatch::Alarm", obj("MetricName", "HTTPCode_Target_5XX_Count", "Threshold", 5)},
+		{"rollback alarm: prod threshold", prod.Service.Stack, "AWS::CloudWatch::Alarm", obj("Threshold", 5, "Metrics", arrayWith(obj("MetricStat", obj("Metric", obj("MetricName", "HTTPCode_Target_5XX_Count")))))},
 
 		// Alarms and the topic.
 		{"alarm topic is encrypted with its own key", dev.Monitoring.Stack, "AWS::SNS::Topic", obj("KmsMasterKeyId", obj("Fn::GetAtt", arrayWith(assertions.Match_StringLikeRegexp(jsii.String("^AlarmTopicKey")))))},

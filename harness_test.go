@@ -32,9 +32,9 @@ import (
 // defaults leave off (registry image, ARM64, explicit routes, a v1 stage, a
 // pinned environment, CORS, a custom domain with its own certificate, a NAT
 // gateway instead of dev's NAT instance, every alarm threshold off its
-// default), and an "Options" dev deployment with the remaining switches on
-// (no NAT, ECS Exec, Fargate Spot, JWT with CORS, a Route 53 domain, alarm
-// e-mail).
+// default, blue/green deploys), and an "Options" dev deployment with the
+// remaining switches on (no NAT, ECS Exec, Fargate Spot, JWT with CORS, a
+// Route 53 domain, alarm e-mail, linear deploys).
 type fixture struct {
 	dev, prod, custom, options deployment
 	cfg                        map[string]config.Config

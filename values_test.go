@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -102,6 +103,25 @@ func TestAlarmValues(t *testing.T) {
 		})
 		t.Run(name+"/deployment rollback alarm", func(t *testing.T) {
 			alarms := f.resources(d.Service.Stack, "AWS::CloudWatch::Alarm")
+			if f.cfg[name].Service.ShiftsTraffic() {
+				// Canary, linear, blue/green: a 5xx and a latency alarm per
+				// target group, on the new revision (deployment_test.go).
+				got := map[string][]float64{}
+				for _, props := range alarms {
+					for _, q := range props["Metrics"].([]any) {
+						if q.(map[string]any)["Id"] == "value" {
+							metric := fmt.Sprint(stratPath(q, "MetricStat", "Metric", "MetricName"))
+							got[metric] = append(got[metric], props["Threshold"].(float64))
+						}
+					}
+				}
+				latency := float64(f.cfg[name].Monitoring.TargetResponseP99Ms) / 1000
+				want := map[string][]float64{"HTTPCode_Target_5XX_Count": {rollback[name], rollback[name]}, "TargetResponseTime": {latency, latency}}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("new-revision alarm thresholds %v, want %v", got, want)
+				}
+				return
+			}
 			if len(alarms) != 1 {
 				t.Fatalf("%d alarms in %s, want the one deployment alarm", len(alarms), *d.Service.StackName())
 			}

@@ -221,6 +221,11 @@ func defaults(profile, name string) Config {
 				HealthCheckPath:        "/healthz",
 				Environment:            map[string]string{},
 				ReadonlyRootFilesystem: true,
+				CanaryPercent:          10,
+				CanaryBakeMinutes:      10,
+				LinearStepPercent:      25,
+				LinearStepBakeMinutes:  5,
+				DeploymentBakeMinutes:  5,
 			}.WithDefaults(),
 		},
 		API: API{
@@ -264,6 +269,7 @@ func defaults(profile, name string) Config {
 		c.Service.MaxCapacity = 10
 		c.Service.LogRetentionDays = 90
 		c.Service.LoadBalancerDeletionProtection = true
+		c.Service.DeploymentStrategy = fargate.Canary
 		c.API.ThrottleRateLimit = 1000
 		c.API.ThrottleBurstLimit = 2000
 		c.API.AccessLogRetentionDays = 90

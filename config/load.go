@@ -35,6 +35,8 @@ func (k key) set(c *Config, raw any) error {
 		return setString(f, raw)
 	case *int:
 		return setInt(f, raw)
+	case *float64:
+		return setFloat(f, raw)
 	case *bool:
 		return setBool(f, raw)
 	case *map[string]string:
@@ -92,6 +94,12 @@ var keys = []key{
 	{"enableExecuteCommand", "ECS Exec into running tasks, with session logs (needs readonlyRootFilesystem=false).", func(c *Config) any { return &c.Service.EnableExecuteCommand }},
 	{"fargateSpot", "Run all tasks but one on Fargate Spot (cheaper, may be interrupted).", func(c *Config) any { return &c.Service.FargateSpot }},
 	{"albDeletionProtection", "ALB deletion protection: the load balancer (and its stack) cannot be deleted until this is turned off.", func(c *Config) any { return &c.Service.LoadBalancerDeletionProtection }},
+	{"deploymentStrategy", "How a new revision replaces the old: rolling, or canary, linear or blueGreen (traffic shifted by a listener rule between two target groups, rolled back on the new revision's alarms).", func(c *Config) any { return &c.Service.DeploymentStrategy }},
+	{"canaryPercent", "canary: share of traffic (%, 0.1-49.9) the new revision gets first.", func(c *Config) any { return &c.Service.CanaryPercent }},
+	{"canaryBakeMinutes", "canary: minutes (0-1440) the canary share runs before all traffic shifts.", func(c *Config) any { return &c.Service.CanaryBakeMinutes }},
+	{"linearStepPercent", "linear: share of traffic (%, 3-100) each step shifts.", func(c *Config) any { return &c.Service.LinearStepPercent }},
+	{"linearStepBakeMinutes", "linear: minutes (0-1440) each step runs before the next.", func(c *Config) any { return &c.Service.LinearStepBakeMinutes }},
+	{"deploymentBakeMinutes", "canary, linear, blueGreen: minutes (0-1440) the old revision stays ready to take traffic back after the full shift.", func(c *Config) any { return &c.Service.DeploymentBakeMinutes }},
 
 	{"routes", `HTTP API routes: JSON array or comma-separated "METHOD /path" strings.`, func(c *Config) any { return &c.API.Routes }},
 	{"stageName", "Named API stage that prefixes the invoke URL, e.g. prod or v1.", func(c *Config) any { return &c.API.StageName }},
@@ -206,10 +214,11 @@ func Load(context map[string]any) (Config, error) {
 		c.Network.NATProvider = NATGateway
 	}
 	c.Service.CPUArchitecture = strings.ToUpper(c.Service.CPUArchitecture)
-	// A deployment rolls back on the same 5xx rate that raises the alarm.
+	// A deployment rolls back on the thresholds that raise the alarms.
 	c.Service.Rollback5xxPerMinute = c.Monitoring.Target5xxPerMinute
 	c.Network.NATProvider = strings.ToLower(c.Network.NATProvider)
 	c.Network.NATInstanceType = strings.ToLower(c.Network.NATInstanceType)
+	c.Service.RollbackResponseP99Ms = c.Monitoring.TargetResponseP99Ms
 
 	isSet := func(key string) bool { _, ok := raw[key]; return ok }
 	for _, q := range c.check(isSet) {
@@ -380,6 +389,22 @@ func setInt(field *int, raw any) error {
 		return nil
 	}
 	return fmt.Errorf("%s is not a whole number", describe(raw))
+}
+
+func setFloat(field *float64, raw any) error {
+	switch v := raw.(type) {
+	case float64:
+		*field = v
+		return nil
+	case string:
+		x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%q is not a number", v)
+		}
+		*field = x
+		return nil
+	}
+	return fmt.Errorf("%s is not a number", describe(raw))
 }
 
 func setBool(field *bool, raw any) error {

@@ -26,6 +26,8 @@ func render(field any) string {
 		s = *f
 	case *int:
 		s = fmt.Sprint(*f)
+	case *float64:
+		s = fmt.Sprint(*f)
 	case *bool:
 		s = fmt.Sprint(*f)
 	case *map[string]string:

@@ -92,9 +92,14 @@ type LoadBalancedService struct {
 	LoadBalancer elbv2.IApplicationLoadBalancer
 	TargetGroup  elbv2.IApplicationTargetGroup
 	// LoadBalancerFullName and TargetGroupFullName are the ALB metrics'
-	// dimensions.
+	// dimensions. TargetGroupFullName is the primary target group's; under
+	// a traffic-shifting strategy production alternates between it and
+	// TrafficShift.AlternateTargetGroup.
 	LoadBalancerFullName *string
 	TargetGroupFullName  *string
+	// TrafficShift holds what a canary, linear or blue/green strategy adds;
+	// nil for Rolling.
+	TrafficShift *TrafficShift
 }
 
 // NewLoadBalancedService creates the service, its task definition and its
@@ -186,18 +191,12 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 
 	tg := pattern.TargetGroup()
 	tg.SetAttribute(jsii.String("deregistration_delay.timeout_seconds"), jsii.String(strconv.Itoa(DeregistrationDelay)))
-	// A new task is healthy 2 × 5 s after it answers; a broken one is out
-	// after 2 × 5 s. README.md ("Deploys") has the arithmetic of a rolling step.
-	tg.ConfigureHealthCheck(&elbv2.HealthCheck{
-		Path:                    jsii.String(p.HealthCheckPath),
-		HealthyHttpCodes:        jsii.String("200"),
-		Interval:                awscdk.Duration_Seconds(jsii.Number(HealthCheckIntervalSeconds)),
-		Timeout:                 awscdk.Duration_Seconds(jsii.Number(4)),
-		HealthyThresholdCount:   jsii.Number(2),
-		UnhealthyThresholdCount: jsii.Number(2),
-	})
+	tg.ConfigureHealthCheck(healthCheck(p.Settings))
 
-	if p.Rollback5xxPerMinute > 0 {
+	var shift *TrafficShift
+	if p.ShiftsTraffic() {
+		shift = addTrafficShift(c, pattern, p, alb)
+	} else if p.Rollback5xxPerMinute > 0 {
 		// The circuit breaker catches tasks that never become healthy; this
 		// alarm catches tasks that are healthy but fail requests.
 		// A physical name, not the CloudFormation-generated one: ECS refers to
@@ -238,10 +237,14 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &ecs.CpuUtilizationScalingProps{
 		TargetUtilizationPercent: jsii.Number(p.CPUTargetPercent),
 	})
-	scaling.ScaleOnRequestCount(jsii.String("Requests"), &ecs.RequestCountScalingProps{
-		RequestsPerTarget: jsii.Number(p.RequestsPerTarget),
-		TargetGroup:       tg,
-	})
+	if shift != nil {
+		scaleOnRequestsAcrossTargetGroups(scaling, pattern.Service(), p.Cluster, alb, p.RequestsPerTarget)
+	} else {
+		scaling.ScaleOnRequestCount(jsii.String("Requests"), &ecs.RequestCountScalingProps{
+			RequestsPerTarget: jsii.Number(p.RequestsPerTarget),
+			TargetGroup:       tg,
+		})
+	}
 
 	// The execution role may read the image registry and the injected
 	// secrets; ecr:GetAuthorizationToken has no resource-level permissions.
@@ -278,6 +281,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		TargetGroup:          tg,
 		LoadBalancerFullName: alb.LoadBalancerFullName(),
 		TargetGroupFullName:  tg.TargetGroupFullName(),
+		TrafficShift:         shift,
 	}
 }
 

@@ -33,6 +33,11 @@ type MonitoringProps struct {
 	// NATInstances each get an alarm on their status checks. Default: none
 	// (NAT gateways, or no NAT).
 	NATInstances []ec2.IInstance
+	// AlternateTargetGroupFullName is the service's second target group
+	// under a traffic-shifting deployment strategy; production alternates
+	// between the two, so the ALB graphs and alarms then cover both.
+	// Default: nil (one target group).
+	AlternateTargetGroupFullName *string
 	// AlarmEmail is subscribed to the alarm topic. Default: "" (none).
 	AlarmEmail           string
 	API5xxPercent        int
@@ -125,6 +130,46 @@ func NewMonitoring(scope constructs.Construct, id string, p MonitoringProps) *Mo
 	unhealthy := alb("UnHealthyHostCount", "Maximum")
 	healthy := alb("HealthyHostCount", "Minimum")
 	responseTime := alb("TargetResponseTime", "p99")
+	requests := alb("RequestCount", "Sum")
+	requestsPerTask := alb("RequestCountPerTarget", "Sum")
+	connectionErrors := alb("TargetConnectionErrorCount", "Sum")
+	if p.AlternateTargetGroupFullName != nil {
+		// The ALB serves only this service: its load-balancer-wide metrics
+		// cover both target groups. Host counts exist per target group only.
+		lb := func(name, stat string) cloudwatch.IMetric {
+			return cloudwatch.NewMetric(&cloudwatch.MetricProps{
+				Namespace:     jsii.String("AWS/ApplicationELB"),
+				MetricName:    jsii.String(name),
+				DimensionsMap: &map[string]*string{"LoadBalancer": p.LoadBalancerFullName},
+				Period:        minute,
+				Statistic:     jsii.String(stat),
+			})
+		}
+		both := func(id, name, stat, combine, label string) cloudwatch.IMetric {
+			perGroup := func(tg *string) cloudwatch.IMetric {
+				return cloudwatch.NewMetric(&cloudwatch.MetricProps{
+					Namespace:     jsii.String("AWS/ApplicationELB"),
+					MetricName:    jsii.String(name),
+					DimensionsMap: &map[string]*string{"LoadBalancer": p.LoadBalancerFullName, "TargetGroup": tg},
+					Period:        minute,
+					Statistic:     jsii.String(stat),
+				})
+			}
+			return cloudwatch.NewMathExpression(&cloudwatch.MathExpressionProps{
+				Expression:   jsii.String(fmt.Sprintf("%s([FILL(%[2]sPrimary, 0), FILL(%[2]sAlternate, 0)])", combine, id)),
+				UsingMetrics: &map[string]cloudwatch.IMetric{id + "Primary": perGroup(p.TargetGroupFullName), id + "Alternate": perGroup(p.AlternateTargetGroupFullName)},
+				Label:        jsii.String(label),
+				Period:       minute,
+			})
+		}
+		target5xx = lb("HTTPCode_Target_5XX_Count", "Sum")
+		responseTime = lb("TargetResponseTime", "p99")
+		requests = lb("RequestCount", "Sum")
+		connectionErrors = lb("TargetConnectionErrorCount", "Sum")
+		unhealthy = both("unhealthy", "UnHealthyHostCount", "Maximum", "MAX", "Unhealthy tasks")
+		healthy = both("healthy", "HealthyHostCount", "Minimum", "SUM", "Healthy tasks")
+		requestsPerTask = both("perTask", "RequestCountPerTarget", "Sum", "MAX", "Requests per task")
+	}
 	serviceCPU := p.Service.MetricCpuUtilization(opts("Average"))
 	serviceMemory := p.Service.MetricMemoryUtilization(opts("Average"))
 	dbCPU := p.Database.MetricCPUUtilization(opts("Average"))
@@ -206,14 +251,14 @@ func NewMonitoring(scope constructs.Construct, id string, p MonitoringProps) *Mo
 				graph("1. API Gateway: 5xx %", []cloudwatch.IMetric{api5xxRate}, none),
 			},
 			{
-				graph("2. ALB: requests and task 5xx", []cloudwatch.IMetric{alb("RequestCount", "Sum")}, []cloudwatch.IMetric{target5xx}),
+				graph("2. ALB: requests and task 5xx", []cloudwatch.IMetric{requests}, []cloudwatch.IMetric{target5xx}),
 				graph("2. ALB: task response time p99 (s)", []cloudwatch.IMetric{responseTime}, none),
 				graph("2. ALB: healthy and unhealthy tasks", []cloudwatch.IMetric{healthy, unhealthy}, none),
 			},
 			{
 				graph("3. ECS service: CPU and memory (%)", []cloudwatch.IMetric{serviceCPU, serviceMemory}, none),
-				graph("3. ECS service: requests per task", []cloudwatch.IMetric{alb("RequestCountPerTarget", "Sum")}, none),
-				graph("3. ECS service: ALB connection errors", []cloudwatch.IMetric{alb("TargetConnectionErrorCount", "Sum")}, none),
+				graph("3. ECS service: requests per task", []cloudwatch.IMetric{requestsPerTask}, none),
+				graph("3. ECS service: ALB connection errors", []cloudwatch.IMetric{connectionErrors}, none),
 			},
 			{
 				graph("4. RDS: CPU (%) and connections", []cloudwatch.IMetric{dbCPU}, []cloudwatch.IMetric{dbConnections}),

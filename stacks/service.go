@@ -71,7 +71,11 @@ type Service struct {
 	// dimensions.
 	LoadBalancerFullName *string
 	TargetGroupFullName  *string
-	FargateService       ecs.FargateService
+	// AlternateTargetGroupFullName is the second target group of a
+	// traffic-shifting deployment strategy: ECS alternates production between
+	// the two. Nil with rolling deployments.
+	AlternateTargetGroupFullName *string
+	FargateService               ecs.FargateService
 }
 
 // NewService creates the Service stack.
@@ -174,14 +178,19 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		Value:       web.LoadBalancer.LoadBalancerDnsName(),
 	})
 
+	var alternate *string
+	if web.TrafficShift != nil {
+		alternate = web.TrafficShift.AlternateTargetGroup.TargetGroupFullName()
+	}
 	return &Service{
-		Stack:                stack,
-		Cluster:              cluster,
-		Listener:             web.Listener,
-		LoadBalancer:         web.LoadBalancer,
-		LoadBalancerFullName: web.LoadBalancerFullName,
-		TargetGroupFullName:  web.TargetGroupFullName,
-		FargateService:       web.Service,
+		Stack:                        stack,
+		Cluster:                      cluster,
+		Listener:                     web.Listener,
+		LoadBalancer:                 web.LoadBalancer,
+		LoadBalancerFullName:         web.LoadBalancerFullName,
+		TargetGroupFullName:          web.TargetGroupFullName,
+		FargateService:               web.Service,
+		AlternateTargetGroupFullName: alternate,
 	}
 }
 

@@ -8,12 +8,27 @@ package fargate
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 )
+
+// Deployment strategies. Rolling replaces tasks behind one target group; the
+// others start the new revision beside the old one behind a second target
+// group and shift traffic between the two with a listener rule (ECS built-in
+// blue/green, linear and canary deployments).
+const (
+	Rolling   = "rolling"
+	Canary    = "canary"
+	Linear    = "linear"
+	BlueGreen = "blueGreen"
+)
+
+// Strategies lists the deployment strategies, Rolling first.
+var Strategies = []string{Rolling, Canary, Linear, BlueGreen}
 
 // CPU architectures a Fargate task can run on.
 const (
@@ -85,6 +100,48 @@ type Settings struct {
 	// rollback alarm; the circuit breaker still rolls back tasks that never
 	// become healthy).
 	Rollback5xxPerMinute int
+	// RollbackResponseP99Ms also rolls back a traffic-shifting deployment
+	// (not Rolling) when the new revision's p99 response time exceeds it for
+	// 3 of 5 minutes. Default: 0 (no latency alarm).
+	RollbackResponseP99Ms int
+
+	// DeploymentStrategy is Rolling, Canary, Linear or BlueGreen.
+	// Default: Rolling.
+	DeploymentStrategy string `default:"rolling"`
+	// CanaryPercent is the share of production traffic the new revision gets
+	// first, in steps of 0.1 and below 50 (so the rollback alarms can tell
+	// the canary from the rest). Default: 5 (the ECS default).
+	CanaryPercent float64 `default:"5"`
+	// CanaryBakeMinutes is how long the canary share runs before the rest of
+	// the traffic shifts. Default: 0.
+	CanaryBakeMinutes int
+	// LinearStepPercent is the share of production traffic each linear step
+	// shifts, 3 to 100 in steps of 0.1. Default: 10 (the ECS default).
+	LinearStepPercent float64 `default:"10"`
+	// LinearStepBakeMinutes is how long each linear step runs before the
+	// next; not applied after the last. Default: 0.
+	LinearStepBakeMinutes int
+	// DeploymentBakeMinutes is how long the old revision keeps running, ready
+	// to take the traffic back, after all of it has shifted (ECS bake time).
+	// Ignored by Rolling. Default: 0.
+	DeploymentBakeMinutes int
+}
+
+// ShiftsTraffic reports whether the strategy runs the new revision beside the
+// old one behind a second target group (every strategy but Rolling).
+func (s Settings) ShiftsTraffic() bool { return s.DeploymentStrategy != Rolling }
+
+// LinearSteps is how many step bakes a linear deployment waits through:
+// CloudFormation's count (no bake after the step that reaches 100%).
+func (s Settings) LinearSteps() int {
+	tenths := int(math.Round(s.LinearStepPercent * 10))
+	if tenths <= 0 {
+		return 0
+	}
+	if 1000%tenths == 0 {
+		return 1000/tenths - 1
+	}
+	return 1000 / tenths
 }
 
 // WithDefaults returns a copy of s in which every zero field that has a
@@ -115,6 +172,12 @@ func setDefaults(v reflect.Value) {
 				panic(fmt.Sprintf("fargate: default %q of %s is not a whole number", tag, t.Field(i).Name))
 			}
 			f.SetInt(int64(n))
+		case reflect.Float64:
+			x, err := strconv.ParseFloat(tag, 64)
+			if err != nil {
+				panic(fmt.Sprintf("fargate: default %q of %s is not a number", tag, t.Field(i).Name))
+			}
+			f.SetFloat(x)
 		default:
 			panic("fargate: a default tag on " + t.Field(i).Name + ", a field of kind " + f.Kind().String())
 		}
@@ -228,7 +291,59 @@ func (s Settings) Validate() []Problem {
 	if s.Rollback5xxPerMinute < 0 {
 		p.add("Rollback5xxPerMinute", s.Rollback5xxPerMinute, "0 (no rollback alarm) or more responses per minute")
 	}
+	if s.RollbackResponseP99Ms < 0 {
+		p.add("RollbackResponseP99Ms", s.RollbackResponseP99Ms, "0 (no latency alarm) or more milliseconds")
+	}
+	p.checkDeployment(s)
 	return p
+}
+
+// maxDeploymentMinutes is the longest deployment CloudFormation accepts: it
+// rejects linear and canary configurations whose bake times add up to more
+// than 33 hours (its operations time out after 36).
+const maxDeploymentMinutes = 33 * 60
+
+// checkDeployment applies the limits of the ECS API reference
+// (DeploymentConfiguration, CanaryConfiguration, LinearConfiguration) and
+// CloudFormation's 33-hour rule to the deployment fields.
+func (p *problems) checkDeployment(s Settings) {
+	if !slices.Contains(Strategies, s.DeploymentStrategy) {
+		p.add("DeploymentStrategy", s.DeploymentStrategy, strings.Join(Strategies, ", "))
+	}
+	if !tenths(s.CanaryPercent) || s.CanaryPercent < 0.1 || s.CanaryPercent >= 50 {
+		p.add("CanaryPercent", s.CanaryPercent, "0.1 to 49.9 in steps of 0.1 (ECS allows up to 100; below half the traffic the rollback alarms can tell the canary from the old revision)")
+	}
+	if !tenths(s.LinearStepPercent) || s.LinearStepPercent < 3 || s.LinearStepPercent > 100 {
+		p.add("LinearStepPercent", s.LinearStepPercent, "3 to 100 in steps of 0.1 (ECS LinearConfiguration)")
+	}
+	for _, f := range []struct {
+		name    string
+		minutes int
+	}{
+		{"CanaryBakeMinutes", s.CanaryBakeMinutes},
+		{"LinearStepBakeMinutes", s.LinearStepBakeMinutes},
+		{"DeploymentBakeMinutes", s.DeploymentBakeMinutes},
+	} {
+		if f.minutes < 0 || f.minutes > 1440 {
+			p.add(f.name, f.minutes, "0 to 1440 minutes (ECS limit)")
+		}
+	}
+	switch s.DeploymentStrategy {
+	case Canary:
+		if total := s.DeploymentBakeMinutes + s.CanaryBakeMinutes; total > maxDeploymentMinutes {
+			p.add("CanaryBakeMinutes", s.CanaryBakeMinutes, fmt.Sprintf("at most %d minutes together with {DeploymentBakeMinutes} (%d): CloudFormation rejects canary deployments longer than 33 hours", maxDeploymentMinutes, s.DeploymentBakeMinutes))
+		}
+	case Linear:
+		if total := s.DeploymentBakeMinutes + s.LinearStepBakeMinutes*s.LinearSteps(); total > maxDeploymentMinutes {
+			p.add("LinearStepBakeMinutes", s.LinearStepBakeMinutes, fmt.Sprintf("at most %d minutes over its %d steps together with {DeploymentBakeMinutes} (%d): CloudFormation rejects linear deployments longer than 33 hours", maxDeploymentMinutes, s.LinearSteps(), s.DeploymentBakeMinutes))
+		}
+	}
+}
+
+// tenths reports whether x is a whole number of tenths, as ECS requires of
+// its traffic percentages.
+func tenths(x float64) bool {
+	return math.Abs(x*10-math.Round(x*10)) < 1e-9
 }
 
 type problems []Problem

@@ -12,6 +12,7 @@ func TestZeroSettingsTakeTheDocumentedDefaults(t *testing.T) {
 		ContainerName: "web", CPUArchitecture: X86, CPU: 256, MemoryMiB: 512, ContainerPort: 8080,
 		HealthCheckPath: "/", HealthCheckGracePeriodSeconds: 60, MinCapacity: 2, MaxCapacity: 4,
 		CPUTargetPercent: 60, RequestsPerTarget: 1000, LogRetentionDays: 14,
+		DeploymentStrategy: Rolling, CanaryPercent: 5, LinearStepPercent: 10,
 	}
 	if got := s; !equal(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
@@ -50,6 +51,23 @@ func TestValidateRejects(t *testing.T) {
 		{"log retention", func(s *Settings) { s.LogRetentionDays = 10 }, "LogRetentionDays: 10 is not allowed; allowed: one of 1, 3, 5"},
 		{"exec with read-only root", func(s *Settings) { s.EnableExecuteCommand = true; s.ReadonlyRootFilesystem = true }, "EnableExecuteCommand: true is not allowed; allowed: only with ReadonlyRootFilesystem=false"},
 		{"rollback threshold", func(s *Settings) { s.Rollback5xxPerMinute = -1 }, "Rollback5xxPerMinute: -1 is not allowed"},
+		{"rollback latency", func(s *Settings) { s.RollbackResponseP99Ms = -1 }, "RollbackResponseP99Ms: -1 is not allowed"},
+		{"unknown strategy", func(s *Settings) { s.DeploymentStrategy = "bluegreen" }, `DeploymentStrategy: "bluegreen" is not allowed; allowed: rolling, canary, linear, blueGreen`},
+		{"canary percent below ECS minimum", func(s *Settings) { s.CanaryPercent = 0.05 }, "CanaryPercent: 0.05 is not allowed; allowed: 0.1 to 49.9 in steps of 0.1"},
+		{"canary percent not in tenths", func(s *Settings) { s.CanaryPercent = 2.25 }, "CanaryPercent: 2.25 is not allowed"},
+		{"canary of half the traffic", func(s *Settings) { s.CanaryPercent = 50 }, "CanaryPercent: 50 is not allowed"},
+		{"linear step below ECS minimum", func(s *Settings) { s.LinearStepPercent = 2.9 }, "LinearStepPercent: 2.9 is not allowed; allowed: 3 to 100 in steps of 0.1"},
+		{"linear step above 100", func(s *Settings) { s.LinearStepPercent = 100.1 }, "LinearStepPercent: 100.1 is not allowed"},
+		{"linear step not in tenths", func(s *Settings) { s.LinearStepPercent = 12.34 }, "LinearStepPercent: 12.34 is not allowed"},
+		{"canary bake above a day", func(s *Settings) { s.CanaryBakeMinutes = 1441 }, "CanaryBakeMinutes: 1441 is not allowed; allowed: 0 to 1440 minutes"},
+		{"negative step bake", func(s *Settings) { s.LinearStepBakeMinutes = -1 }, "LinearStepBakeMinutes: -1 is not allowed"},
+		{"deployment bake above a day", func(s *Settings) { s.DeploymentBakeMinutes = 2000 }, "DeploymentBakeMinutes: 2000 is not allowed"},
+		{"canary longer than CloudFormation waits", func(s *Settings) {
+			s.DeploymentStrategy, s.CanaryBakeMinutes, s.DeploymentBakeMinutes = Canary, 1440, 600
+		}, "CanaryBakeMinutes: 1440 is not allowed; allowed: at most 1980 minutes together with DeploymentBakeMinutes (600)"},
+		{"linear longer than CloudFormation waits", func(s *Settings) {
+			s.DeploymentStrategy, s.LinearStepPercent, s.LinearStepBakeMinutes = Linear, 11, 240
+		}, "LinearStepBakeMinutes: 240 is not allowed; allowed: at most 1980 minutes over its 9 steps"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,4 +94,28 @@ func TestExplainRenamesFields(t *testing.T) {
 
 func equal(a, b Settings) bool {
 	return reflect.DeepEqual(a, b)
+}
+
+func TestLinearStepsFollowCloudFormation(t *testing.T) {
+	for _, tt := range []struct {
+		percent float64
+		want    int
+	}{{10, 9}, {11, 9}, {25, 3}, {33.3, 3}, {50, 1}, {100, 0}, {3, 33}} {
+		if got := (Settings{LinearStepPercent: tt.percent}).LinearSteps(); got != tt.want {
+			t.Errorf("LinearSteps(%v) = %d, want %d", tt.percent, got, tt.want)
+		}
+	}
+}
+
+func TestLongestAllowedDeploymentsPass(t *testing.T) {
+	for _, s := range []Settings{
+		{DeploymentStrategy: Canary, CanaryPercent: 49.9, CanaryBakeMinutes: 1440, DeploymentBakeMinutes: 540},
+		{DeploymentStrategy: Linear, LinearStepPercent: 3, LinearStepBakeMinutes: 60},
+		{DeploymentStrategy: BlueGreen, DeploymentBakeMinutes: 1440},
+		{DeploymentStrategy: Canary, CanaryPercent: 0.1},
+	} {
+		if p := s.WithDefaults().Validate(); len(p) != 0 {
+			t.Errorf("%+v rejected: %v", s, Error(p))
+		}
+	}
 }
