@@ -105,8 +105,9 @@ type Settings struct {
 	// 3 of 5 minutes. Default: 0 (no latency alarm).
 	RollbackResponseP99Ms int
 
-	// DeploymentStrategy is Rolling, Canary, Linear or BlueGreen.
-	// Default: Rolling.
+	// DeploymentStrategy is Rolling, Canary, Linear or BlueGreen. The
+	// traffic-shifting ones scale on requests per running task from
+	// Container Insights, which the cluster must have on. Default: Rolling.
 	DeploymentStrategy string `default:"rolling"`
 	// CanaryPercent is the share of production traffic the new revision gets
 	// first, in steps of 0.1 and below 50 (so the rollback alarms can tell
