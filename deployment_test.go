@@ -251,7 +251,7 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 							expr = e
 						}
 					}
-					if !strings.Contains(expr, "FILL(mine, 0) < FILL(theirs, 0)") || !strings.Contains(expr, "FILL(theirHealthy, 0) > 0") {
+					if expr != appconstructs.NewRevisionExpression {
 						t.Errorf("alarm %v is not scoped to the new revision: %s", n, expr)
 					}
 					if strings.HasSuffix(value, theirs) {

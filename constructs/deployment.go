@@ -194,6 +194,11 @@ func addTrafficShift(c constructs.Construct, pattern ecspatterns.ApplicationLoad
 // does not roll back a fix. The one blind spot, the seconds between the new
 // tasks turning healthy and the first shift, is shorter than the 3 of 5 bad
 // minutes the alarm needs.
+// NewRevisionExpression is newRevisionAlarm's metric math: value counts only
+// while this target group ("mine") serves the new revision. theirs and
+// theirHealthy are the other group's requests and healthy targets.
+const NewRevisionExpression = "IF(FILL(mine, 0) > 0 AND ((FILL(theirs, 0) > 0 AND FILL(mine, 0) < FILL(theirs, 0)) OR (FILL(theirs, 0) == 0 AND FILL(theirHealthy, 0) > 0)), FILL(value, 0), 0)"
+
 func newRevisionAlarm(scope constructs.Construct, id string, alb elbv2.ApplicationLoadBalancer, tg, other elbv2.ApplicationTargetGroup, metric, stat string, threshold float64, description string) cloudwatch.Alarm {
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	m := func(tg elbv2.ApplicationTargetGroup, name, stat string) cloudwatch.IMetric {
@@ -206,7 +211,7 @@ func newRevisionAlarm(scope constructs.Construct, id string, alb elbv2.Applicati
 		})
 	}
 	expr := cloudwatch.NewMathExpression(&cloudwatch.MathExpressionProps{
-		Expression: jsii.String("IF(FILL(mine, 0) > 0 AND ((FILL(theirs, 0) > 0 AND FILL(mine, 0) < FILL(theirs, 0)) OR (FILL(theirs, 0) == 0 AND FILL(theirHealthy, 0) > 0)), FILL(value, 0), 0)"),
+		Expression: jsii.String(NewRevisionExpression),
 		UsingMetrics: &map[string]cloudwatch.IMetric{
 			"mine":         m(tg, "RequestCount", "Sum"),
 			"theirs":       m(other, "RequestCount", "Sum"),
