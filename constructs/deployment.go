@@ -27,7 +27,7 @@ var ecsStrategy = map[string]ecs.DeploymentStrategy{
 // ShiftedServiceSuffix ends the ECS service's logical ID under a
 // traffic-shifting strategy. Switching between Rolling and the others changes
 // the ID, so CloudFormation replaces the service (new one up first, old one
-// deleted last) instead of updating it in place: see trafficShift.
+// deleted last) instead of updating it in place: see addTrafficShift.
 const ShiftedServiceSuffix = "Shifted"
 
 // TrafficShift is what a traffic-shifting strategy adds to the service.
