@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/example/fargate-api/sampleapi/internal/config"
+	"github.com/example/fargate-api/sampleapi/internal/rdsca"
 	"github.com/example/fargate-api/sampleapi/internal/testdb"
 )
 
@@ -104,7 +107,10 @@ func TestServiceRefusesUnmigratedSchema(t *testing.T) {
 		"DB_USERNAME": db.User, "DB_PASSWORD": "x", "DB_SSLMODE": "disable", "STARTUP_TIMEOUT": "30s",
 	}
 	var logs lockedBuffer
-	if code := run(context.Background(), func(k string) string { return svc[k] }, &logs); code != 1 {
+	// A service that wrongly starts would serve until cancelled: bound it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if code := run(ctx, func(k string) string { return svc[k] }, &logs); code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, logs.String())
 	}
 	if !strings.Contains(logs.String(), "run `sampleapi migrate`") || strings.Contains(logs.String(), "retrying") {
@@ -128,12 +134,22 @@ func TestMigrateConfigErrors(t *testing.T) {
 	}
 }
 
-// TestRootCertSetting: DB_SSLROOTCERT replaces the embedded RDS roots (tests
+// TestRootCertSetting: verify-full and verify-ca trust the embedded RDS
+// roots and nothing else; DB_SSLROOTCERT replaces the embedded RDS roots (tests
 // and non-RDS servers), and a bad file is a clear startup error.
 func TestRootCertSetting(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(bad, []byte("not a certificate"), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		mode string
+		want *x509.CertPool
+	}{{"verify-full", rdsca.Pool()}, {"verify-ca", rdsca.Pool()}, {"disable", nil}} {
+		opts, err := poolOptions(context.Background(), config.Config{DBSSLMode: tt.mode})
+		if err != nil || !opts.RootCAs.Equal(tt.want) {
+			t.Errorf("sslmode %s: RootCAs %v (err %v), want the embedded RDS roots only for verify-*", tt.mode, opts.RootCAs, err)
+		}
 	}
 	env := map[string]string{"DB_HOST": "h", "DB_NAME": "n", "DB_USERNAME": "u", "DB_PASSWORD": "p", "DB_SSLROOTCERT": bad}
 	var out lockedBuffer
