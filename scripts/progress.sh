@@ -20,7 +20,7 @@ progress() {
     nap_for() { sleep "$1" & nap=$!; wait "$nap"; }
     nap_for "$quiet"
     kill -0 "$pid" 2>/dev/null || exit 0
-    printf '%s (usually %s) ...\n' "$label" "$usual" >&2
+    printf '%s -- usually %s ...\n' "$label" "$usual" >&2
     while :; do
       nap_for "$every"
       kill -0 "$pid" 2>/dev/null || exit 0

@@ -17,5 +17,5 @@ if [ ! -x node_modules/.bin/node ] || [ ! -x node_modules/.bin/cdk ] || [ packag
     "~15 s, a ~50 MB download" npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
-progress "setup: go mod download: the CDK's Go modules" "~1 min and ~300 MB the first time, instant later" go mod download
+progress "setup: go mod download: the CDK's Go modules" "a ~100 MB download the first time (aws-cdk-go alone is 82 MB), instant later" go mod download
 (cd sampleapi && progress "setup: go mod download (sampleapi)" "seconds" go mod download)

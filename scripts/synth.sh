@@ -25,7 +25,7 @@ if [ ! -x "$app" ] || [ -n "$stale" ]; then
   mkdir -p .tools
   progress "synth: building the app" "~5 s; the first build compiles the CDK's Go bindings: ~2 min on 2 cores" go build -o "$app" .
 fi
-progress "synth: synthesizing (cdk-nag, strict CloudFormation validator)" "~4 s" \
+progress "synth: synthesizing with cdk-nag and the strict CloudFormation validator" "~4 s" \
   env CDK_OUTDIR="$outdir" CDK_CONTEXT_JSON="$context" "$app"
 
 # With app:account/app:region set, the VPC needs the account's AZs. The CDK

@@ -15,6 +15,6 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 progress "test: go vet ./..." "~10 s; the first run compiles the CDK's Go bindings: ~2 min on 2 cores" go vet ./...
-progress "test: go test ./... (CDK app: 4 deployments synthesized, then the assertions)" "~10 s, more when the test binaries are relinked" \
+progress "test: go test ./... of the CDK app: 4 deployments synthesized, then the assertions" "~10 s, ~30 s when the test binaries are new" \
   go test -count=1 ./...
 bash sampleapi/scripts/test.sh
