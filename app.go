@@ -225,7 +225,7 @@ func build(app awscdk.App, cfg config.Config) deployment {
 		AlternateTargetGroupFullName: svc.AlternateTargetGroupFullName,
 		Service:                      svc.FargateService,
 		Database:                     db.Instance,
-		NATInstances:                 net.NATInstances,
+		NATInstanceAlarms:            net.NATInstanceAlarms,
 		AlarmEmail:                   m.AlarmEmail,
 		API5xxPercent:                m.API5xxPercent,
 		APILatencyP99Ms:              m.APILatencyP99Ms,

@@ -652,7 +652,8 @@ func TestProductionOptions(t *testing.T) {
 		typ   string
 		want  int
 	}{
-		{"ten alarms and the NAT instance's notify the topic", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", 11},
+		{"ten alarms notify the topic", dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", 10},
+		{"and a composite alarm per NAT instance", dev.Monitoring.Stack, "AWS::CloudWatch::CompositeAlarm", 1},
 		{"no e-mail subscription unless configured", dev.Monitoring.Stack, "AWS::SNS::Subscription", 0},
 		{"no authorizer unless configured", dev.API.Stack, "AWS::ApiGatewayV2::Authorizer", 0},
 		{"no custom domain unless configured", dev.API.Stack, "AWS::ApiGatewayV2::DomainName", 0},

@@ -170,13 +170,31 @@ func TestNATInstance(t *testing.T) {
 			"Threshold", 1, "ComparisonOperator", "GreaterThanOrEqualToThreshold",
 			"AlarmActions", []any{obj("Fn::Join", arrayWith(arrayWith(":ec2:recover")))}))
 	})
-	t.Run("Monitoring alarms on its status checks, and on their silence", func(t *testing.T) {
-		hasResource(t, f.dev.Monitoring.Stack, "AWS::CloudWatch::Alarm", obj(
+	t.Run("its status checks, and their silence, raise an alarm in the same stack", func(t *testing.T) {
+		hasResource(t, dev, "AWS::CloudWatch::Alarm", obj(
 			"Namespace", "AWS/EC2", "MetricName", "StatusCheckFailed", "Statistic", "Maximum", "Threshold", 0,
-			"TreatMissingData", "breaching",
-			"Dimensions", []any{obj("Name", "InstanceId", "Value", stackOutput("NatInstance"))},
-			"AlarmActions", []any{obj("Ref", assertions.Match_StringLikeRegexp(jsii.String("^Alarms")))},
-			"OKActions", []any{obj("Ref", assertions.Match_StringLikeRegexp(jsii.String("^Alarms")))}))
+			"ComparisonOperator", "GreaterThanThreshold", "EvaluationPeriods", 5, "DatapointsToAlarm", 3,
+			"TreatMissingData", "breaching", "Dimensions", []any{obj("Name", "InstanceId", "Value", ref)}))
+	})
+	t.Run("Monitoring notifies on that alarm, not on the instance ID", func(t *testing.T) {
+		status, ok := f.byLogicalID(dev, "AWS::CloudWatch::Alarm", "NatInstance1Status")
+		if !ok || status["MetricName"] != "StatusCheckFailed" {
+			t.Fatalf("no NatInstance1Status alarm in %s", *dev.StackName())
+		}
+		composite := f.only(t, f.dev.Monitoring.Stack, "AWS::CloudWatch::CompositeAlarm")
+		rule := text(composite["AlarmRule"])
+		if !strings.HasPrefix(rule, `ALARM("`) || !strings.Contains(rule, "NatInstance1Status") {
+			t.Errorf("AlarmRule = %v, want ALARM(the Network stack's NatInstance1Status)", composite["AlarmRule"])
+		}
+		for _, key := range []string{"AlarmActions", "OKActions"} {
+			if raw, _ := json.Marshal(composite[key]); !strings.Contains(string(raw), `"Ref":"Alarms`) {
+				t.Errorf("%s = %s, want the alarm topic", key, raw)
+			}
+		}
+		raw, _ := json.Marshal(f.templates[*f.dev.Monitoring.StackName()])
+		if strings.Contains(string(raw), id) {
+			t.Errorf("the Monitoring stack refers to the NAT instance %s itself: replacing it would fail on the export", id)
+		}
 	})
 }
 
@@ -198,10 +216,11 @@ func TestNATGateways(t *testing.T) {
 			if gw != tt.gateways || inst != tt.instances {
 				t.Errorf("NAT gateways %d, instances %d; want %d, %d", gw, inst, tt.gateways, tt.instances)
 			}
-			for id, a := range f.resources(tt.d.Monitoring.Stack, "AWS::CloudWatch::Alarm") {
-				if a["Namespace"] == "AWS/EC2" {
-					t.Errorf("alarm %s watches an EC2 instance where there is none", id)
-				}
+			for id, a := range f.resources(tt.d.Network.Stack, "AWS::CloudWatch::Alarm") {
+				t.Errorf("alarm %s (%v) in the Network stack without NAT instances", id, a["MetricName"])
+			}
+			if n := len(f.resources(tt.d.Monitoring.Stack, "AWS::CloudWatch::CompositeAlarm")); n != 0 {
+				t.Errorf("%d composite alarms without NAT instances", n)
 			}
 		})
 	}
@@ -303,15 +322,13 @@ func TestNATInstancesInProd(t *testing.T) {
 			}
 		}
 	})
-	t.Run("one recovery alarm per instance", func(t *testing.T) {
-		n := 0
+	t.Run("a recovery and a status alarm per instance", func(t *testing.T) {
+		n := map[any]int{}
 		for _, a := range resources("AWS::CloudWatch::Alarm") {
-			if a["MetricName"] == "StatusCheckFailed_System" {
-				n++
-			}
+			n[a["MetricName"]]++
 		}
-		if n != 2 {
-			t.Errorf("%d recovery alarms, want 2", n)
+		if n["StatusCheckFailed_System"] != 2 || n["StatusCheckFailed"] != 2 || len(net.NATInstanceAlarms) != 2 {
+			t.Errorf("alarms by metric %v and %d status alarms for Monitoring; want 2 of each", n, len(net.NATInstanceAlarms))
 		}
 	})
 }

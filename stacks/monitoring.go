@@ -7,7 +7,6 @@ import (
 	apigwv2 "github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	cloudwatch "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
-	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -30,9 +29,10 @@ type MonitoringProps struct {
 	TargetGroupFullName  *string
 	Service              ecs.FargateService
 	Database             rds.IDatabaseInstance
-	// NATInstances each get an alarm on their status checks. Default: none
-	// (NAT gateways, or no NAT).
-	NATInstances []ec2.IInstance
+	// NATInstanceAlarms are the Network stack's alarms on its NAT instances'
+	// status checks; each gets a composite alarm here that notifies the
+	// topic. Default: none (NAT gateways, or no NAT).
+	NATInstanceAlarms []cloudwatch.IAlarm
 	// AlternateTargetGroupFullName is the service's second target group
 	// under a traffic-shifting deployment strategy; production alternates
 	// between the two, so the ALB graphs and alarms then cover both.
@@ -208,29 +208,27 @@ func NewMonitoring(scope constructs.Construct, id string, p MonitoringProps) *Mo
 		alarm.AddOkAction(cwactions.NewSnsAction(m.Topic))
 		m.Alarms = append(m.Alarms, alarm)
 	}
-	for i, inst := range p.NATInstances {
-		// No data is as bad as a failed check: the instance is stopped or
-		// gone, or CloudFormation replaced it (a new AMI) and this stack,
-		// skipped as unchanged, still watches the old ID.
-		alarm := cloudwatch.NewAlarm(stack, jsii.String(fmt.Sprintf("NatInstance%dStatus", i+1)), &cloudwatch.AlarmProps{
-			AlarmDescription: jsii.String(fmt.Sprintf("NAT instance %d: status checks fail or report nothing, so the private subnets it serves have no egress. "+
-				"After the Network stack replaced it, redeploy this stack (cdk deploy --force) to watch the new instance", i+1)),
-			Metric:             StatusCheckMetric(inst, "StatusCheckFailed"),
-			Threshold:          jsii.Number(0),
-			ComparisonOperator: above,
-			EvaluationPeriods:  jsii.Number(5),
-			DatapointsToAlarm:  jsii.Number(3),
-			TreatMissingData:   cloudwatch.TreatMissingData_BREACHING,
+	var natAlarms []cloudwatch.CompositeAlarm
+	for i, a := range p.NATInstanceAlarms {
+		// A composite alarm on the Network stack's alarm rather than an alarm
+		// on the instance ID: the alarm outlives a replaced instance, so
+		// this stack never holds a stale ID or an export lock on it.
+		alarm := cloudwatch.NewCompositeAlarm(stack, jsii.String(fmt.Sprintf("NatInstance%dStatus", i+1)), &cloudwatch.CompositeAlarmProps{
+			AlarmDescription: jsii.String(fmt.Sprintf("NAT instance %d: status checks fail or report nothing (stopped), so the private subnets it serves have no egress", i+1)),
+			AlarmRule:        cloudwatch.AlarmRule_FromAlarm(a, cloudwatch.AlarmState_ALARM),
 		})
 		alarm.AddAlarmAction(cwactions.NewSnsAction(m.Topic))
 		alarm.AddOkAction(cwactions.NewSnsAction(m.Topic))
-		m.Alarms = append(m.Alarms, alarm)
+		natAlarms = append(natAlarms, alarm)
 	}
 
 	// One row per hop, in the order a request travels.
-	alarms := make([]interfacesawscloudwatch.IAlarmRef, len(m.Alarms))
-	for i, a := range m.Alarms {
-		alarms[i] = a
+	var alarms []interfacesawscloudwatch.IAlarmRef
+	for _, a := range m.Alarms {
+		alarms = append(alarms, a)
+	}
+	for _, a := range natAlarms {
+		alarms = append(alarms, a)
 	}
 	graph := func(title string, left []cloudwatch.IMetric, right []cloudwatch.IMetric) cloudwatch.IWidget {
 		return cloudwatch.NewGraphWidget(&cloudwatch.GraphWidgetProps{

@@ -75,11 +75,12 @@ func natUserData() ec2.UserData {
 	return ud
 }
 
-// configureNATInstances locks down the NAT instances the VPC created and
-// returns them: ingress from the private subnets only, IMDSv2 only, an
-// encrypted root volume, Session Manager instead of SSH, and a CloudWatch
-// alarm that recovers an instance onto new hardware when its host fails.
-func configureNATInstances(stack awscdk.Stack, vpc ec2.Vpc, nat ec2.NatInstanceProviderV2) []ec2.IInstance {
+// configureNATInstances locks down the NAT instances the VPC created:
+// ingress from the private subnets only, IMDSv2 only, an encrypted root
+// volume, Session Manager instead of SSH, and a CloudWatch alarm that
+// recovers an instance onto new hardware when its host fails. It returns the
+// instances and, for each, an alarm on its status checks.
+func configureNATInstances(stack awscdk.Stack, vpc ec2.Vpc, nat ec2.NatInstanceProviderV2) ([]ec2.IInstance, []cloudwatch.IAlarm) {
 	// By CIDR, as the VPC guide's NAT instance security group does: whatever
 	// runs in the private subnets may egress, and the network stack names no
 	// group of the stacks that depend on it.
@@ -90,6 +91,7 @@ func configureNATInstances(stack awscdk.Stack, vpc ec2.Vpc, nat ec2.NatInstanceP
 	}
 
 	var instances []ec2.IInstance
+	var statusAlarms []cloudwatch.IAlarm
 	for i, inst := range *nat.GatewayInstances() {
 		instances = append(instances, inst)
 		cfn := inst.Instance()
@@ -157,8 +159,23 @@ func configureNATInstances(stack awscdk.Stack, vpc ec2.Vpc, nat ec2.NatInstanceP
 			EvaluationPeriods:  jsii.Number(2),
 			DatapointsToAlarm:  jsii.Number(2),
 		}).AddAlarmAction(cwactions.NewEc2Action(cwactions.Ec2InstanceAction_RECOVER))
+
+		// In this stack, so that it follows the instance when a new image
+		// replaces it; the Monitoring stack notifies on it through a
+		// composite alarm. An import of the instance ID there would lock
+		// the export and fail every deploy that replaces the instance.
+		// No data is as bad as a failed check: the instance is stopped.
+		statusAlarms = append(statusAlarms, cloudwatch.NewAlarm(stack, jsii.String(fmt.Sprintf("NatInstance%dStatus", i+1)), &cloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(fmt.Sprintf("NAT instance %d: status checks fail or report nothing (stopped), so the private subnets it serves have no egress", i+1)),
+			Metric:             StatusCheckMetric(inst, "StatusCheckFailed"),
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: cloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(5),
+			DatapointsToAlarm:  jsii.Number(3),
+			TreatMissingData:   cloudwatch.TreatMissingData_BREACHING,
+		}))
 	}
-	return instances
+	return instances, statusAlarms
 }
 
 // StatusCheckMetric is one of an EC2 instance's status-check metrics

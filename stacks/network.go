@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	cloudwatch "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	ec2 "github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -51,6 +52,9 @@ type Network struct {
 	// NATInstances are the NAT instances, one per NAT AZ; empty with NAT
 	// gateways or without NAT.
 	NATInstances []ec2.IInstance
+	// NATInstanceAlarms watch each NAT instance's status checks, in the
+	// order of NATInstances; they notify no one by themselves.
+	NATInstanceAlarms []cloudwatch.IAlarm
 }
 
 // NewNetwork creates the Network stack.
@@ -95,7 +99,7 @@ func NewNetwork(scope constructs.Construct, id string, p NetworkProps) *Network 
 		n.Endpoints = addEndpoints(stack, vpc, p.ExecEndpoint)
 	}
 	if natInstances != nil {
-		n.NATInstances = configureNATInstances(stack, vpc, natInstances)
+		n.NATInstances, n.NATInstanceAlarms = configureNATInstances(stack, vpc, natInstances)
 	}
 	suppressCDKHandlers(stack, "restricts the VPC's default security group")
 	return n
