@@ -29,6 +29,10 @@ var customContext = map[string]any{
 	"app:domainName":       "api.example.com",
 	"app:certificateArn":   "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
 	"app:natProvider":      "gateway",
+	// ECS Exec in a pinned environment: its IAM policy names the concrete
+	// partition, region and account, which the nag suppression must cover.
+	"app:enableExecuteCommand":   "true",
+	"app:readonlyRootFilesystem": "false",
 	// Every alarm threshold and the database's log retention off their
 	// defaults, so a value hard-coded in a stack cannot pass (TestAlarmValues,
 	// TestDatabaseLogRetention).

@@ -262,7 +262,8 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 			Reason: "ECS Exec's ssmmessages channel actions and logs:DescribeLogGroups support only Resource \"*\"; session log streams are created under the one exec log group",
 			AppliesTo: []string{
 				"Resource::*",
-				`/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<ExecLogs[0-9A-F]+>:\*$/`,
+				// Tokens in an environment-agnostic stack, concrete values in a pinned one.
+				`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):log-group:<ExecLogs[0-9A-F]+>:\*$/`,
 			},
 		})
 	}
