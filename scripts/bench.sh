@@ -58,8 +58,10 @@ printf 'scripts/synth.sh (README synth):   %6.2f s  = %.2f x binary     (budget 
 printf 'npx cdk synth --quiet:             %6.2f s  = %.2f x binary     (CLI start-up and go run; for information)\n' "$cli" "$r_cli"
 printf 'go test -count=1 ./...:            %6.2f s  = %.2f x cdk synth  (budget 0.75: %s)\n' "$tst" "$r_test" "$(verdict "$r_test" 0.75)"
 printf 'load average (1, 5, 15 min): %s before, %s after' "$load_before" "$load_after"
-if awk -v l="${load_after%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
-  printf ' -- busier than %s cores: other work shared the machine, absolute figures are inflated\n' "$(nproc)"
+# The benchmark itself keeps up to 2 processes busy; more than that was
+# other work sharing the machine.
+if awk -v l="${load_after%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n + 1) }'; then
+  printf ' -- other work shared the machine: absolute figures are inflated\n'
 else
   printf '\n'
 fi
