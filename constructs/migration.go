@@ -73,18 +73,7 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	stack := awscdk.Stack_Of(c)
 
-	arch := ecs.CpuArchitecture_X86_64()
-	if p.ARM64 {
-		arch = ecs.CpuArchitecture_ARM64()
-	}
-	task := ecs.NewFargateTaskDefinition(c, jsii.String("Task"), &ecs.FargateTaskDefinitionProps{
-		Cpu:            jsii.Number(p.CPU),
-		MemoryLimitMiB: jsii.Number(p.MemoryMiB),
-		RuntimePlatform: &ecs.RuntimePlatform{
-			CpuArchitecture:       arch,
-			OperatingSystemFamily: ecs.OperatingSystemFamily_LINUX(),
-		},
-	})
+	task := newLinuxTaskDefinition(c, "", p.ARM64, p.CPU, p.MemoryMiB)
 	logs := NewLogGroup(c, "Logs", p.LogRetentionDays)
 	task.AddContainer(jsii.String(p.ContainerName), &ecs.ContainerDefinitionOptions{
 		ContainerName:          jsii.String(p.ContainerName),

@@ -112,19 +112,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 
-	arch := ecs.CpuArchitecture_X86_64()
-	if p.CPUArchitecture == fargate.ARM {
-		arch = ecs.CpuArchitecture_ARM64()
-	}
-	task := ecs.NewFargateTaskDefinition(c, jsii.String("Task"), &ecs.FargateTaskDefinitionProps{
-		Family:         optionalString(p.TaskFamily),
-		Cpu:            jsii.Number(p.CPU),
-		MemoryLimitMiB: jsii.Number(p.MemoryMiB),
-		RuntimePlatform: &ecs.RuntimePlatform{
-			CpuArchitecture:       arch,
-			OperatingSystemFamily: ecs.OperatingSystemFamily_LINUX(),
-		},
-	})
+	task := newLinuxTaskDefinition(c, p.TaskFamily, p.CPUArchitecture == fargate.ARM, p.CPU, p.MemoryMiB)
 	logs := NewLogGroup(c, "Logs", p.LogRetentionDays)
 	task.AddContainer(jsii.String(p.ContainerName), &ecs.ContainerDefinitionOptions{
 		ContainerName:          jsii.String(p.ContainerName),
@@ -284,6 +272,25 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		TargetGroupFullName:  tg.TargetGroupFullName(),
 		TrafficShift:         shift,
 	}
+}
+
+// newLinuxTaskDefinition creates the Fargate task definition "Task" under
+// scope for Linux on x86_64 or, with arm64, Graviton. An empty family lets
+// CDK derive one.
+func newLinuxTaskDefinition(scope constructs.Construct, family string, arm64 bool, cpu, memoryMiB int) ecs.FargateTaskDefinition {
+	arch := ecs.CpuArchitecture_X86_64()
+	if arm64 {
+		arch = ecs.CpuArchitecture_ARM64()
+	}
+	return ecs.NewFargateTaskDefinition(scope, jsii.String("Task"), &ecs.FargateTaskDefinitionProps{
+		Family:         optionalString(family),
+		Cpu:            jsii.Number(cpu),
+		MemoryLimitMiB: jsii.Number(memoryMiB),
+		RuntimePlatform: &ecs.RuntimePlatform{
+			CpuArchitecture:       arch,
+			OperatingSystemFamily: ecs.OperatingSystemFamily_LINUX(),
+		},
+	})
 }
 
 // optionalString is nil for "", so CDK applies its own default.
