@@ -103,23 +103,7 @@ func runMigrate(ctx context.Context, getenv func(string) string, out io.Writer) 
 		return 1
 	}
 	log.Info("migrating", "config", cfg.String(), "runtime_user", cfg.DBRuntimeUsername)
-	opts, err := poolOptions(ctx, cfg)
-	if err != nil {
-		log.Error("migration failed", "error", err.Error())
-		return 1
-	}
-	opts.MaxConns = 1
-	pool, err := database.NewPool(ctx, cfg.DatabaseURL(), opts)
-	if err != nil {
-		log.Error("migration failed", "error", err.Error())
-		return 1
-	}
-	defer pool.Close()
-	if err := database.Wait(ctx, pool, database.DefaultRetry(cfg.StartupTimeout), log); err != nil {
-		log.Error("migration failed", "error", err.Error())
-		return 1
-	}
-	applied, err := database.Setup(ctx, pool, &database.RuntimeRole{Name: cfg.DBRuntimeUsername})
+	applied, err := migrateDatabase(ctx, cfg, log)
 	if err != nil {
 		log.Error("migration failed", "error", err.Error())
 		return 1
@@ -129,6 +113,25 @@ func runMigrate(ctx context.Context, getenv func(string) string, out io.Writer) 
 	}
 	log.Info("migrated", "applied", applied, "runtime_user", cfg.DBRuntimeUsername)
 	return 0
+}
+
+// migrateDatabase connects as the master user with a single connection, waits for
+// the database, and applies the migrations and the runtime role's grants.
+func migrateDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) ([]int64, error) {
+	opts, err := poolOptions(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts.MaxConns = 1
+	pool, err := database.NewPool(ctx, cfg.DatabaseURL(), opts)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	if err := database.Wait(ctx, pool, database.DefaultRetry(cfg.StartupTimeout), log); err != nil {
+		return nil, err
+	}
+	return database.Setup(ctx, pool, &database.RuntimeRole{Name: cfg.DBRuntimeUsername})
 }
 
 // run starts the service and blocks until ctx is cancelled (a signal) or the
