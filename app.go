@@ -75,6 +75,12 @@ func synthesizeApp(outdir string, props awscdk.AppProps, buildApp func(awscdk.Ap
 	if cfg, err = config.Load(all); err != nil {
 		return err
 	}
+	// A setting another one makes moot (a canary share with rolling deploys)
+	// is not an error, since one cdk.json serves every profile, but whoever
+	// set it should hear that it does nothing here.
+	for _, note := range config.Ineffective(all, cfg) {
+		fmt.Fprintln(os.Stderr, "note:", note)
+	}
 	addChecks(app)
 	buildApp(app, cfg)
 	app.Synth(nil)
