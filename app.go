@@ -11,6 +11,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// notes receives what synthesizeApp has to say that is not an error.
+var notes io.Writer = os.Stderr
 
 // synthesizeApp loads the configuration, builds the app with buildApp and
 // synthesizes it into outdir, all or nothing: the templates are written to a
@@ -79,7 +83,7 @@ func synthesizeApp(outdir string, props awscdk.AppProps, buildApp func(awscdk.Ap
 	// is not an error, since one cdk.json serves every profile, but whoever
 	// set it should hear that it does nothing here.
 	for _, note := range config.Ineffective(all, cfg) {
-		fmt.Fprintln(os.Stderr, "note:", note)
+		fmt.Fprintln(notes, "note:", note)
 	}
 	addChecks(app)
 	buildApp(app, cfg)

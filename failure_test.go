@@ -122,3 +122,27 @@ func TestValidatorErrorNamesTheSettingAndWritesNothing(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+// A moot setting is named on synth, and the synthesis goes on.
+func TestMootSettingIsNamedOnSynth(t *testing.T) {
+	var said strings.Builder
+	notes = &said
+	t.Cleanup(func() { notes = os.Stderr })
+	outdir := filepath.Join(t.TempDir(), "cdk.out")
+	err := synthesizeApp(outdir, awscdk.AppProps{
+		Context:                         &map[string]any{"app:canaryPercent": "20"},
+		BuiltinCloudFormationValidation: jsii.Bool(false),
+	}, func(app awscdk.App, cfg config.Config) {
+		awscdk.NewStack(app, jsii.String("Tiny"), nil)
+	})
+	if err != nil {
+		t.Fatalf("synthesis failed: %v", err)
+	}
+	want := `note: app:canaryPercent = 20 has no effect: app:deploymentStrategy is "rolling" (the dev profile's default); it applies to canary deployments` + "\n"
+	if said.String() != want {
+		t.Errorf("synth said:\n%q\nwant:\n%q", said.String(), want)
+	}
+	if _, err := os.Stat(filepath.Join(outdir, "Tiny.template.json")); err != nil {
+		t.Errorf("no template written: %v", err)
+	}
+}
