@@ -3,14 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	appconstructs "github.com/example/fargate-api/constructs"
 	"github.com/example/fargate-api/constructs/runtask"
 )
 
@@ -242,27 +246,61 @@ func TestDatabaseAccess(t *testing.T) {
 					t.Error("the Service stack does not depend on the Database stack")
 				}
 			})
-			t.Run("the handler is inline code (synth needs no Docker) that may run only the migration task", func(t *testing.T) {
-				_, fn := f.byPrefix(t, svc, "AWS::Lambda::Function", "MigrationHandler")
-				code := fn["Code"].(map[string]any)
-				if code["ZipFile"] != runtask.Handler || fn["Runtime"] != "nodejs24.x" || fn["Timeout"] != float64(900) {
-					t.Errorf("handler runtime %v, timeout %v, inline code %v", fn["Runtime"], fn["Timeout"], code["ZipFile"] == runtask.Handler)
+			t.Run("the handlers are inline code (synth needs no Docker): one may start only the migration task, the other only watch and stop it", func(t *testing.T) {
+				for prefix, want := range map[string]string{"MigrationHandler": "index.onEvent", "MigrationCheck": "index.isComplete"} {
+					_, fn := f.byPrefix(t, svc, "AWS::Lambda::Function", prefix)
+					code := fn["Code"].(map[string]any)
+					if code["ZipFile"] != runtask.Handler || fn["Runtime"] != "nodejs24.x" || fn["Handler"] != want || fn["Timeout"] != float64(60) {
+						t.Errorf("%s: handler %v, runtime %v, timeout %v, inline code %v", prefix, fn["Handler"], fn["Runtime"], fn["Timeout"], code["ZipFile"] == runtask.Handler)
+					}
 				}
-				var runTask []statement
+				_, check := f.byPrefix(t, svc, "AWS::Lambda::Function", "MigrationCheck")
+				if env := mustJSON(check["Environment"]); env != fmt.Sprintf(`{"Variables":{"RUN_TIMEOUT_MINUTES":"%d"}}`, appconstructs.RunTimeoutMinutes) {
+					t.Errorf("check environment %s", env)
+				}
+				var ecsStatements []statement
 				for _, st := range f.statements(svc) {
-					if strings.Contains(st.json, "ecs:RunTask") || strings.Contains(st.json, "iam:PassRole") {
-						runTask = append(runTask, st)
+					if strings.Contains(st.json, "ecs:") || strings.Contains(st.json, "iam:PassRole") {
+						ecsStatements = append(ecsStatements, st)
 					}
 				}
-				for _, st := range runTask {
-					if !st.attachedTo("MigrationHandlerServiceRole") ||
-						(strings.Contains(st.json, "ecs:RunTask") && !strings.Contains(st.json, "ServiceMigrationTask")) ||
-						(strings.Contains(st.json, "iam:PassRole") && strings.Contains(st.json, "WebTask")) {
-						t.Errorf("statement %s on %v", st.json, st.roles)
+				for _, st := range ecsStatements {
+					starts := strings.Contains(st.json, "ecs:RunTask") || strings.Contains(st.json, "iam:PassRole")
+					watches := strings.Contains(st.json, "ecs:DescribeTasks") || strings.Contains(st.json, "ecs:StopTask")
+					switch {
+					case starts && (!st.attachedTo("MigrationHandlerServiceRole") || len(st.roles) != 1 || watches):
+						t.Errorf("start statement %s on %v, want the start handler's role alone", st.json, st.roles)
+					case strings.Contains(st.json, "ecs:RunTask") && !strings.Contains(st.json, "ServiceMigrationTask"):
+						t.Errorf("RunTask beyond the migration family: %s", st.json)
+					case strings.Contains(st.json, "iam:PassRole") && strings.Contains(st.json, "WebTask"):
+						t.Errorf("PassRole of the service's roles: %s", st.json)
+					case watches && (!st.attachedTo("MigrationCheckServiceRole") || len(st.roles) != 1 || !strings.Contains(st.json, `:task/",{"Ref":"Cluster`)):
+						t.Errorf("watch statement %s on %v, want the check handler's role alone, on the cluster's tasks", st.json, st.roles)
 					}
 				}
-				if len(runTask) != 2 {
-					t.Errorf("%d RunTask/PassRole statements, want 2", len(runTask))
+				if len(ecsStatements) != 3 {
+					t.Errorf("%d ECS/PassRole statements, want 3 (RunTask, PassRole, DescribeTasks+StopTask)", len(ecsStatements))
+				}
+			})
+			t.Run("the provider framework waits past one Lambda run, within CloudFormation's hour, and logs without the response URL", func(t *testing.T) {
+				_, sm := f.byPrefix(t, svc, "AWS::StepFunctions::StateMachine", "MigrationProviderwaiterstatemachine")
+				def := mustJSON(sm["DefinitionString"])
+				m := regexp.MustCompile(`\\"IntervalSeconds\\":(\d+),\\"MaxAttempts\\":(\d+),\\"BackoffRate\\":1\b`).FindStringSubmatch(def)
+				if m == nil {
+					t.Fatalf("waiter definition without a fixed-interval retry: %s", def)
+				}
+				interval, _ := strconv.Atoi(m[1])
+				attempts, _ := strconv.Atoi(m[2])
+				if total := interval * attempts; total <= appconstructs.RunTimeoutMinutes*60 || total >= 3600 {
+					t.Errorf("waiter gives up after %d s: want more than the handler's %d min (which stops the task and says why) and less than CloudFormation's 3600 s", total, appconstructs.RunTimeoutMinutes)
+				}
+				logging := mustJSON(sm["LoggingConfiguration"])
+				if !strings.Contains(logging, `"IncludeExecutionData":false,"Level":"ALL"`) || !strings.Contains(logging, "MigrationWaiterLogs") {
+					t.Errorf("waiter logging %s", logging)
+				}
+				_, logs := f.byPrefix(t, svc, "AWS::Logs::LogGroup", "MigrationWaiterLogs")
+				if name := mustJSON(logs["LogGroupName"]); !strings.HasPrefix(name, `"/aws/vendedlogs/states/`) {
+					t.Errorf("waiter log group %s, want a vended-logs name", name)
 				}
 			})
 			t.Run("tasks' egress: PostgreSQL to the database's group and HTTPS, nothing else", func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	cr "github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -43,11 +44,12 @@ type OneOffTaskProps struct {
 
 // OneOffTask is an ECS task definition that CloudFormation runs to
 // completion whenever the task definition changes: a custom resource (CDK
-// provider framework, inline handler, see package runtask) starts the task
-// on Create and Update, waits for it and fails the deployment unless the
-// container exits 0. Make the resources that must come after the run
-// depend on Run. An unchanged task definition means an unchanged custom
-// resource, so a deploy that changes nothing runs nothing.
+// provider framework in its asynchronous mode, inline handlers, see package
+// runtask) starts the task on Create and Update, polls it and fails the
+// deployment unless the container exits 0 within RunTimeoutMinutes. Make
+// the resources that must come after the run depend on Run. An unchanged
+// task definition means an unchanged custom resource, so a deploy that
+// changes nothing runs nothing.
 type OneOffTask struct {
 	constructs.Construct
 	TaskDefinition ecs.FargateTaskDefinition
@@ -55,9 +57,20 @@ type OneOffTask struct {
 	Run awscdk.CustomResource
 }
 
-// handlerTimeout bounds one run: a Lambda function runs at most 15 minutes,
-// and the handler gives up (failing the deploy) 15 s before that.
-const handlerTimeout = 15
+// RunTimeoutMinutes bounds one run. CloudFormation waits at most an hour
+// for a custom resource (its ServiceTimeout, 3600 s by default and at
+// most); the handler stops the task and fails the deploy after 50 minutes,
+// leaving the provider framework's own time-out (totalTimeout, 55 minutes)
+// as a backstop that would report no reason.
+const RunTimeoutMinutes = 50
+
+const (
+	providerTotalTimeoutMinutes = 55
+	// pollSeconds is how often the framework asks isComplete: a run takes a
+	// minute or more (Fargate start, image pull), each poll is one Lambda
+	// invocation and about four state transitions.
+	pollSeconds = 15
+)
 
 // NewOneOffTask creates the task definition and the custom resource that runs it.
 func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *OneOffTask {
@@ -91,11 +104,20 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 
 	fn := awslambda.NewFunction(c, jsii.String("Handler"), &awslambda.FunctionProps{
 		Runtime:     awslambda.Runtime_NODEJS_24_X(),
-		Handler:     jsii.String("index.handler"),
+		Handler:     jsii.String("index.onEvent"),
 		Code:        awslambda.Code_FromInline(jsii.String(runtask.Handler)),
-		Timeout:     awscdk.Duration_Minutes(jsii.Number(handlerTimeout)),
-		Description: jsii.String("Runs the one-off ECS task " + id + " for CloudFormation and waits for its exit code"),
+		Timeout:     awscdk.Duration_Minutes(jsii.Number(1)),
+		Description: jsii.String("Starts the one-off ECS task " + id + " for CloudFormation"),
 		LogGroup:    NewLogGroup(c, "HandlerLogs", p.LogRetentionDays),
+	})
+	check := awslambda.NewFunction(c, jsii.String("Check"), &awslambda.FunctionProps{
+		Runtime:     awslambda.Runtime_NODEJS_24_X(),
+		Handler:     jsii.String("index.isComplete"),
+		Code:        awslambda.Code_FromInline(jsii.String(runtask.Handler)),
+		Timeout:     awscdk.Duration_Minutes(jsii.Number(1)),
+		Description: jsii.String("Reports whether the one-off ECS task " + id + " exited, and with which code"),
+		Environment: &map[string]*string{"RUN_TIMEOUT_MINUTES": jsii.String(fmt.Sprint(RunTimeoutMinutes))},
+		LogGroup:    NewLogGroup(c, "CheckLogs", p.LogRetentionDays),
 	})
 	// Any revision of this family: during a rollback CloudFormation runs the
 	// previous revision again, possibly before this policy is rolled back.
@@ -110,8 +132,8 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 			"ArnEquals": map[string]any{"ecs:cluster": p.Cluster.ClusterArn()},
 		},
 	}))
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("ecs:DescribeTasks"),
+	check.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("ecs:DescribeTasks", "ecs:StopTask"),
 		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("ecs"), Resource: jsii.String("task"),
 			ResourceName: jsii.String(*p.Cluster.ClusterName() + "/*"),
@@ -122,8 +144,19 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 	task.TaskRole().GrantPassRole(fn.GrantPrincipal())
 
 	provider := cr.NewProvider(c, jsii.String("Provider"), &cr.ProviderProps{
-		OnEventHandler: fn,
-		LogGroup:       NewLogGroup(c, "ProviderLogs", p.LogRetentionDays),
+		OnEventHandler:    fn,
+		IsCompleteHandler: check,
+		QueryInterval:     awscdk.Duration_Seconds(jsii.Number(pollSeconds)),
+		TotalTimeout:      awscdk.Duration_Minutes(jsii.Number(providerTotalTimeoutMinutes)),
+		LogGroup:          NewLogGroup(c, "ProviderLogs", p.LogRetentionDays),
+		// The framework's waiter logs state transitions, not their data: the
+		// input carries CloudFormation's presigned response URL.
+		DisableWaiterStateMachineLogging: jsii.Bool(false),
+		WaiterStateMachineLogOptions: &cr.LogOptions{
+			Destination:          NewVendedLogGroup(c, "WaiterLogs", "states", id+"-waiter", p.LogRetentionDays),
+			Level:                sfn.LogLevel_ALL,
+			IncludeExecutionData: jsii.Bool(false),
+		},
 	})
 
 	subnets := p.Cluster.Vpc().SelectSubnets(p.Subnets).SubnetIds
@@ -147,19 +180,35 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 		Reason:    "AWSLambdaBasicExecutionRole grants only logs:CreateLogGroup, CreateLogStream and PutLogEvents, what any Lambda function needs to write its logs",
 		AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
 	}
+	// Partition, region and account are tokens, or literals in a pinned environment.
 	Suppress(fn, basicExecution, Suppression{
-		Rule:   "AwsSolutions-IAM5",
-		Reason: "ecs:RunTask is limited to this task definition's family (any revision, so a rollback can run the previous one) on this cluster; ecs:DescribeTasks to tasks of this cluster, whose IDs are unknown before the run",
-		AppliesTo: []string{
-			// Partition, region and account are tokens, or literals in a pinned environment.
-			"/^Resource::arn:(<AWS::Partition>|[a-z-]+):ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):task-definition/[^:]+:\\*$/",
-			"/^Resource::arn:(<AWS::Partition>|[a-z-]+):ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):task/<[^>]+>/\\*$/",
-		},
+		Rule:      "AwsSolutions-IAM5",
+		Reason:    "ecs:RunTask is limited to this task definition's family (any revision, so a rollback can run the previous one) on this cluster",
+		AppliesTo: []string{"/^Resource::arn:(<AWS::Partition>|[a-z-]+):ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):task-definition/[^:]+:\\*$/"},
+	})
+	Suppress(check, basicExecution, Suppression{
+		Rule:      "AwsSolutions-IAM5",
+		Reason:    "ecs:DescribeTasks and ecs:StopTask are limited to tasks of this cluster, whose IDs are unknown before the run",
+		AppliesTo: []string{"/^Resource::arn:(<AWS::Partition>|[a-z-]+):ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):task/<[^>]+>/\\*$/"},
 	})
 	Suppress(provider, basicExecution, Suppression{
 		Rule:      "AwsSolutions-IAM5",
 		Reason:    "the CDK provider framework invokes the one handler function, any version (<arn>:*), and nothing else",
 		AppliesTo: []string{"/^Resource::<.+\\.Arn>:\\*$/"},
+	})
+	// aws-cdk-lib's waiter: a state machine whose one task calls check every
+	// pollSeconds until it completes or the total time-out passes.
+	waiter := provider.Node().TryFindChild(jsii.String("waiter-state-machine"))
+	if waiter == nil {
+		panic(fmt.Errorf("OneOffTask %s: aws-cdk-lib's provider framework has no waiter-state-machine child any more; review the suppressions on it", *c.Node().Path()))
+	}
+	Suppress(waiter, Suppression{
+		Rule:      "AwsSolutions-IAM5",
+		Reason:    "Step Functions' logging to CloudWatch Logs: the log-delivery actions (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) take no resource-level permissions; this is the policy the Step Functions developer guide gives for logging",
+		AppliesTo: []string{"Resource::*"},
+	}, Suppression{
+		Rule:   "AwsSolutions-SF2",
+		Reason: "aws-cdk-lib's provider-framework waiter has no tracing option; its one task, a Lambda call every " + fmt.Sprint(pollSeconds) + " s, is logged by the state machine (level ALL) and by the function",
 	})
 	Suppress(task.ObtainExecutionRole(), Suppression{
 		Rule:      "AwsSolutions-IAM5",

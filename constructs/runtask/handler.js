@@ -1,20 +1,20 @@
 // Runs one ECS task for a CloudFormation custom resource (CDK provider
-// framework) and waits for it. Create and Update start the task and succeed
-// only if its container exits 0; anything else fails the deployment, which
-// CloudFormation then rolls back. Delete does nothing.
-const { ECSClient, RunTaskCommand, DescribeTasksCommand } = require('@aws-sdk/client-ecs');
+// framework, asynchronous: onEvent starts, isComplete polls) so a run may
+// outlast one Lambda invocation. Create and Update start the task and
+// succeed only if its container exits 0; anything else, or a run longer than
+// RUN_TIMEOUT_MINUTES (the task is then stopped), fails the deployment,
+// which CloudFormation then rolls back. Delete does nothing.
+const { ECSClient, RunTaskCommand, DescribeTasksCommand, StopTaskCommand } = require('@aws-sdk/client-ecs');
 
 const ecs = new ECSClient({});
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-exports.handler = async (event, context) => {
+exports.onEvent = async (event) => {
   // A stable physical ID: an Update never looks like a replacement, so
   // CloudFormation never sends a Delete for the previous run.
   const physicalId = event.PhysicalResourceId || 'run-task';
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId };
 
   const p = event.ResourceProperties;
-  const pollMs = Number(p.PollSeconds ?? 10) * 1000;
   const run = await ecs.send(new RunTaskCommand({
     cluster: p.Cluster,
     taskDefinition: p.TaskDefinition,
@@ -29,23 +29,33 @@ exports.handler = async (event, context) => {
   if (!task) {
     throw new Error(`RunTask started no task: ${JSON.stringify(run.failures || [])}`);
   }
-  const arn = task.taskArn;
-  console.log(JSON.stringify({ started: arn, taskDefinition: p.TaskDefinition }));
+  console.log(JSON.stringify({ started: task.taskArn, taskDefinition: p.TaskDefinition }));
+  return { PhysicalResourceId: physicalId, Data: { TaskArn: task.taskArn, StartedAt: String(Date.now()) } };
+};
 
-  for (;;) {
-    if (context.getRemainingTimeInMillis() < pollMs + 15000) {
-      throw new Error(`task ${arn} was still running when the handler ran out of time; it keeps running, see log group ${p.LogGroup}`);
-    }
-    await sleep(pollMs);
-    const described = await ecs.send(new DescribeTasksCommand({ cluster: p.Cluster, tasks: [arn] }));
-    const t = (described.tasks || [])[0];
-    if (!t || t.lastStatus !== 'STOPPED') continue;
+// isComplete gets the request together with what onEvent returned.
+exports.isComplete = async (event) => {
+  if (event.RequestType === 'Delete') return { IsComplete: true };
+  const p = event.ResourceProperties;
+  const arn = event.Data.TaskArn;
+  const described = await ecs.send(new DescribeTasksCommand({ cluster: p.Cluster, tasks: [arn] }));
+  const t = (described.tasks || [])[0];
+  if (t && t.lastStatus === 'STOPPED') {
     const c = (t.containers || []).find((x) => x.name === p.Container) || {};
     if (c.exitCode === 0) {
       console.log(JSON.stringify({ succeeded: arn }));
-      return { PhysicalResourceId: physicalId, Data: { TaskArn: arn } };
+      return { IsComplete: true };
     }
     const why = c.reason || t.stoppedReason || 'no reason given';
     throw new Error(`task ${arn} failed: exit code ${c.exitCode ?? 'none'} (${why}); see log group ${p.LogGroup}`);
   }
+  const limit = Number(process.env.RUN_TIMEOUT_MINUTES);
+  const minutes = (Date.now() - Number(event.Data.StartedAt)) / 60000;
+  if (minutes >= limit) {
+    // Stopped, not left running: a rollback runs the previous task
+    // definition, which would otherwise wait for this one's lock.
+    await ecs.send(new StopTaskCommand({ cluster: p.Cluster, task: arn, reason: `ran longer than ${limit} minutes` }));
+    throw new Error(`task ${arn} ran longer than ${limit} minutes and was stopped; see log group ${p.LogGroup}`);
+  }
+  return { IsComplete: false };
 };

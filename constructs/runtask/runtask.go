@@ -6,10 +6,12 @@ package runtask
 
 import _ "embed"
 
-// Handler is the handler's source (CommonJS, Node.js 22 with the AWS SDK
+// Handler is the handlers' source (CommonJS, Node.js 24 with the AWS SDK
 // for JavaScript v3 that the Lambda runtime provides), inlined into the
-// template so synth needs neither Docker nor a bundler. Entry point:
-// index.handler.
+// template so synth needs neither Docker nor a bundler. Entry points:
+// index.onEvent (starts the task) and index.isComplete (polls it; reads
+// RUN_TIMEOUT_MINUTES from its environment), for the CDK provider
+// framework's asynchronous mode.
 //
 //go:embed handler.js
 var Handler string

@@ -2,11 +2,14 @@ package runtask
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fakeSDK stands in for @aws-sdk/client-ecs: each send() records the
@@ -16,22 +19,26 @@ const scenario = JSON.parse(process.env.SCENARIO);
 const calls = (globalThis.calls = []);
 class RunTaskCommand { constructor(input) { this.input = input; } }
 class DescribeTasksCommand { constructor(input) { this.input = input; } }
+class StopTaskCommand { constructor(input) { this.input = input; } }
 class ECSClient {
   async send(cmd) {
     const name = cmd.constructor.name;
     calls.push({ name, input: cmd.input });
     if (name === 'RunTaskCommand') return scenario.run;
+    if (name === 'StopTaskCommand') return {};
     return scenario.describe.shift();
   }
 }
-module.exports = { ECSClient, RunTaskCommand, DescribeTasksCommand };
+module.exports = { ECSClient, RunTaskCommand, DescribeTasksCommand, StopTaskCommand };
 `
 
+// harness calls one entry point (scenario.entry) the way the provider
+// framework does, with RUN_TIMEOUT_MINUTES set as on the check function.
 const harness = `
-const { handler } = require('./index.js');
+process.env.RUN_TIMEOUT_MINUTES = '50';
+const handlers = require('./index.js');
 const scenario = JSON.parse(process.env.SCENARIO);
-const context = { getRemainingTimeInMillis: () => scenario.remainingMs ?? 600000 };
-handler(scenario.event, context).then(
+handlers[scenario.entry](scenario.event).then(
   (result) => console.log(JSON.stringify({ result, calls: globalThis.calls })),
   (err) => console.log(JSON.stringify({ error: err.message, calls: globalThis.calls })),
 );
@@ -41,6 +48,7 @@ type outcome struct {
 	Result *struct {
 		PhysicalResourceId string
 		Data               map[string]string
+		IsComplete         *bool
 	}
 	Error string
 	Calls []struct {
@@ -92,7 +100,7 @@ func event(kind string) map[string]any {
 		"ResourceProperties": map[string]any{
 			"Cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/c", "TaskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/migrate:7",
 			"Subnets": []string{"subnet-1", "subnet-2"}, "SecurityGroups": []string{"sg-1"},
-			"Container": "migrate", "LogGroup": "/migrate", "PollSeconds": "0",
+			"Container": "migrate", "LogGroup": "/migrate",
 		},
 	}
 }
@@ -109,14 +117,26 @@ func stopped(exitCode any, reason string) map[string]any {
 
 var running = map[string]any{"tasks": []any{map[string]any{"lastStatus": "RUNNING"}}}
 
-func TestHandler(t *testing.T) {
-	t.Run("create runs the task in the given network and succeeds on exit code 0", func(t *testing.T) {
-		o := run(t, map[string]any{"event": event("Create"), "run": started, "describe": []any{running, stopped(0, "")}})
-		if o.Error != "" || o.Result == nil || o.Result.Data["TaskArn"] != "arn:task/1" {
+// polled is the event isComplete gets: the request plus what onEvent
+// returned, for a task started minutesAgo.
+func polled(kind string, minutesAgo int) map[string]any {
+	e := event(kind)
+	e["PhysicalResourceId"] = "run-task"
+	e["Data"] = map[string]any{"TaskArn": "arn:task/1", "StartedAt": fmt.Sprint(time.Now().Add(-time.Duration(minutesAgo) * time.Minute).UnixMilli())}
+	return e
+}
+
+func TestOnEvent(t *testing.T) {
+	t.Run("create starts the task in the given network and hands its ARN on", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "onEvent", "event": event("Create"), "run": started})
+		if o.Error != "" || o.Result == nil || o.Result.Data["TaskArn"] != "arn:task/1" || o.Result.PhysicalResourceId != "run-task" {
 			t.Fatalf("outcome %+v", o)
 		}
-		if len(o.Calls) != 3 || o.Calls[0].Name != "RunTaskCommand" {
-			t.Fatalf("calls %+v, want RunTask then two DescribeTasks", o.Calls)
+		if at, err := strconv.ParseInt(o.Result.Data["StartedAt"], 10, 64); err != nil || time.Since(time.UnixMilli(at)) > time.Minute {
+			t.Errorf("StartedAt %q, want now in milliseconds", o.Result.Data["StartedAt"])
+		}
+		if len(o.Calls) != 1 || o.Calls[0].Name != "RunTaskCommand" {
+			t.Fatalf("calls %+v, want RunTask only (isComplete polls)", o.Calls)
 		}
 		in, _ := json.Marshal(o.Calls[0].Input)
 		for _, want := range []string{`"launchType":"FARGATE"`, `"assignPublicIp":"DISABLED"`, `"subnets":["subnet-1","subnet-2"]`, `"securityGroups":["sg-1"]`, `"taskDefinition":"arn:aws:ecs:eu-west-1:123456789012:task-definition/migrate:7"`} {
@@ -125,41 +145,95 @@ func TestHandler(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a non-zero exit code fails the deployment with the log group", func(t *testing.T) {
-		o := run(t, map[string]any{"event": event("Update"), "run": started, "describe": []any{stopped(1, "")}})
-		if !strings.Contains(o.Error, "exit code 1") || !strings.Contains(o.Error, "/migrate") {
-			t.Fatalf("error %q, want exit code 1 and the log group", o.Error)
-		}
-	})
-	t.Run("a task that never started its container fails", func(t *testing.T) {
-		o := run(t, map[string]any{"event": event("Update"), "run": started, "describe": []any{stopped(nil, "CannotPullContainerError: pull access denied")}})
-		if !strings.Contains(o.Error, "exit code none") || !strings.Contains(o.Error, "CannotPullContainerError") {
-			t.Fatalf("error %q", o.Error)
+	t.Run("an update keeps the physical ID, so CloudFormation sends no Delete for the previous run", func(t *testing.T) {
+		e := event("Update")
+		e["PhysicalResourceId"] = "run-task"
+		o := run(t, map[string]any{"entry": "onEvent", "event": e, "run": started})
+		if o.Error != "" || o.Result.PhysicalResourceId != "run-task" {
+			t.Fatalf("outcome %+v", o)
 		}
 	})
 	t.Run("RunTask failures fail the deployment", func(t *testing.T) {
-		o := run(t, map[string]any{"event": event("Create"), "run": map[string]any{"tasks": []any{}, "failures": []any{map[string]any{"reason": "RESOURCE:ENI"}}}})
+		o := run(t, map[string]any{"entry": "onEvent", "event": event("Create"), "run": map[string]any{"tasks": []any{}, "failures": []any{map[string]any{"reason": "RESOURCE:ENI"}}}})
 		if !strings.Contains(o.Error, "RESOURCE:ENI") {
-			t.Fatalf("error %q", o.Error)
-		}
-	})
-	t.Run("running out of time fails instead of reporting success", func(t *testing.T) {
-		o := run(t, map[string]any{"event": event("Create"), "run": started, "describe": []any{running}, "remainingMs": 1000})
-		if !strings.Contains(o.Error, "ran out of time") {
 			t.Fatalf("error %q", o.Error)
 		}
 	})
 	t.Run("delete does nothing", func(t *testing.T) {
 		e := event("Delete")
 		e["PhysicalResourceId"] = "run-task"
-		o := run(t, map[string]any{"event": e})
+		o := run(t, map[string]any{"entry": "onEvent", "event": e})
 		if o.Error != "" || len(o.Calls) != 0 || o.Result.PhysicalResourceId != "run-task" {
 			t.Fatalf("outcome %+v", o)
 		}
 	})
-	t.Run("fits CloudFormation's 4 KiB inline code limit", func(t *testing.T) {
-		if len(Handler) > 4096 {
-			t.Errorf("handler is %d bytes", len(Handler))
+}
+
+func TestIsComplete(t *testing.T) {
+	complete := func(t *testing.T, o outcome, want bool) {
+		t.Helper()
+		if o.Error != "" || o.Result == nil || o.Result.IsComplete == nil || *o.Result.IsComplete != want {
+			t.Fatalf("outcome %+v, want IsComplete %v", o, want)
+		}
+		if o.Result.Data != nil {
+			t.Errorf("Data %v: the provider framework refuses Data with IsComplete false, and the task ARN is already there", o.Result.Data)
+		}
+	}
+	t.Run("a running task is not complete yet", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Create", 3), "describe": []any{running}})
+		complete(t, o, false)
+		if len(o.Calls) != 1 || o.Calls[0].Name != "DescribeTasksCommand" {
+			t.Fatalf("calls %+v", o.Calls)
+		}
+		if in, _ := json.Marshal(o.Calls[0].Input); string(in) != `{"cluster":"arn:aws:ecs:eu-west-1:123456789012:cluster/c","tasks":["arn:task/1"]}` {
+			t.Errorf("DescribeTasks input %s", in)
 		}
 	})
+	t.Run("a task not described yet is not complete yet", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Create", 0), "describe": []any{map[string]any{"tasks": []any{}, "failures": []any{map[string]any{"reason": "MISSING"}}}}})
+		complete(t, o, false)
+	})
+	t.Run("exit code 0 completes the run", func(t *testing.T) {
+		complete(t, run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 12), "describe": []any{stopped(0, "")}}), true)
+	})
+	t.Run("a non-zero exit code fails the deployment with the log group", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 1), "describe": []any{stopped(1, "")}})
+		if !strings.Contains(o.Error, "exit code 1") || !strings.Contains(o.Error, "/migrate") {
+			t.Fatalf("error %q, want exit code 1 and the log group", o.Error)
+		}
+	})
+	t.Run("a task that never started its container fails", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 1), "describe": []any{stopped(nil, "CannotPullContainerError: pull access denied")}})
+		if !strings.Contains(o.Error, "exit code none") || !strings.Contains(o.Error, "CannotPullContainerError") {
+			t.Fatalf("error %q", o.Error)
+		}
+	})
+	t.Run("a run past RUN_TIMEOUT_MINUTES is stopped, so a rollback's run does not wait for its lock, and fails", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 51), "describe": []any{running}})
+		if !strings.Contains(o.Error, "ran longer than 50 minutes and was stopped") {
+			t.Fatalf("error %q", o.Error)
+		}
+		if len(o.Calls) != 2 || o.Calls[1].Name != "StopTaskCommand" || o.Calls[1].Input["task"] != "arn:task/1" {
+			t.Fatalf("calls %+v, want DescribeTasks then StopTask of the run", o.Calls)
+		}
+	})
+	t.Run("just inside RUN_TIMEOUT_MINUTES it keeps waiting", func(t *testing.T) {
+		complete(t, run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 49), "describe": []any{running}}), false)
+	})
+	t.Run("delete is complete at once", func(t *testing.T) {
+		e := event("Delete")
+		e["PhysicalResourceId"] = "run-task"
+		o := run(t, map[string]any{"entry": "isComplete", "event": e})
+		complete(t, o, true)
+		if len(o.Calls) != 0 {
+			t.Errorf("calls %+v", o.Calls)
+		}
+	})
+}
+
+func TestHandlerSize(t *testing.T) {
+	// CloudFormation's limit on inline (ZipFile) Lambda code.
+	if len(Handler) > 4096 {
+		t.Errorf("handler is %d bytes, CloudFormation inlines at most 4096", len(Handler))
+	}
 }
