@@ -1,0 +1,420 @@
+// Breaks each promise the tests hold, once, on purpose, and checks that a
+// test with a name fails for it: the team's "before you call a promise
+// tested, break it once (one line) and watch a named test fail", made
+// repeatable. CI runs it after the tests (.ci/run).
+//
+//   node scripts/breakages.js [SUBSTRING]
+//
+// Each entry of `breakages` below is one promise, broken by replacing the
+// one occurrence of `from` in `file` with `to`. The module's files (git
+// ls-files: tracked, plus untracked ones that are not ignored) are copied
+// once into a temporary directory, node_modules is linked, and each breakage
+// in turn is applied there, `go test -count=1 -json <pkg>` runs, and the
+// file is restored. A breakage is
+//
+//   caught         when every test in `expect` fails (a name matches itself
+//                  and its subtests: "TestAlarmValues/custom" is caught by
+//                  TestAlarmValues/custom/Api5xxRate). Names are as go test
+//                  -json reports them: subtests with _ for spaces.
+//   MISSED         when one of them passes, or the package does not build
+//                  (a breakage that does not compile proves nothing), or
+//                  one of them fails without the breakage too.
+//   no longer applies, when `from` occurs zero or several times in `file`
+//                  (the code moved on: update the entry).
+//
+// The script exits 1 unless every breakage is caught. SUBSTRING runs only
+// the breakages whose names contain it.
+//
+// Adding a promise? Add its breakage here: the smallest change that breaks
+// it and still compiles, and the test that should name it; run
+// `node scripts/breakages.js "<its name>"` and see it caught.
+"use strict";
+const { execFileSync, spawn } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+
+// name: the promise broken. dir: the Go module, relative to the repository
+// (default: the root module). pkg: the package go test runs, in that module.
+const breakages = [
+  // Database
+  {
+    name: "database storage encryption off",
+    file: "stacks/database.go",
+    from: "StorageEncrypted:        jsii.Bool(true),",
+    to: "StorageEncrypted:        jsii.Bool(false),",
+    pkg: ".",
+    expect: ["TestDatabase/storage_is_encrypted_gp3", "TestNag"],
+  },
+  {
+    name: "prod database deletion protection off",
+    file: "stacks/database.go",
+    from: "DeletionProtection:      jsii.Bool(p.Protected),",
+    to: "DeletionProtection:      jsii.Bool(false),",
+    pkg: ".",
+    expect: ["TestDeletionProtection/prod_database_has_deletion_protection_and_its_stack_termination_protection"],
+  },
+  {
+    name: "prod database stack termination protection off",
+    file: "app.go",
+    from: "dbProps.TerminationProtection = jsii.Bool(prod)",
+    to: "dbProps.TerminationProtection = jsii.Bool(!prod)",
+    pkg: ".",
+    expect: ["TestDeletionProtection/prod_database_has_deletion_protection_and_its_stack_termination_protection"],
+  },
+  {
+    name: "database publicly accessible",
+    file: "stacks/database.go",
+    from: "PubliclyAccessible:      jsii.Bool(false),",
+    to: "PubliclyAccessible:      jsii.Bool(true),",
+    pkg: ".",
+    expect: ["TestDatabase/not_publicly_accessible"],
+  },
+  {
+    name: "RDS log export retention removed",
+    file: "stacks/database.go",
+    from: "CloudwatchLogsRetention: appconstructs.Retention(p.LogRetentionDays),",
+    to: "",
+    pkg: ".",
+    expect: ["TestDatabaseLogRetention"],
+  },
+
+  // Security groups and the one-way references between the stacks
+  {
+    name: "tasks→database rule created from the database side (a reference cycle)",
+    file: "stacks/service.go",
+    from: "sg.Connections().AllowTo(p.Database, ec2.Port_Tcp(jsii.Number(p.DatabasePort)), jsii.String(who+\" to PostgreSQL\"))",
+    to: "p.Database.Connections().AllowFrom(sg, ec2.Port_Tcp(jsii.Number(p.DatabasePort)), jsii.String(who+\" to PostgreSQL\"))",
+    pkg: ".",
+    expect: ["TestSynthesis"],
+  },
+  {
+    name: "VPC link→ALB rule created from the ALB side (a reference cycle)",
+    file: "constructs/privateapi.go",
+    from: "linkSG.Connections().AllowTo(p.LoadBalancer, ec2.Port_Tcp(jsii.Number(p.ListenerPort)), jsii.String(\"API Gateway VPC link to ALB listener\"))",
+    to: "p.LoadBalancer.Connections().AllowFrom(linkSG, ec2.Port_Tcp(jsii.Number(p.ListenerPort)), jsii.String(\"API Gateway VPC link to ALB listener\"))",
+    pkg: ".",
+    expect: ["TestSynthesis"],
+  },
+  {
+    name: "VPC link security group given all egress",
+    file: "constructs/privateapi.go",
+    from: "AllowAllOutbound: jsii.Bool(false),",
+    to: "AllowAllOutbound: jsii.Bool(true),",
+    pkg: ".",
+    expect: ["TestAPI/VPC_link_may_reach_the_ALB_listener_only"],
+  },
+  {
+    name: "database security group opened to 0.0.0.0/0",
+    file: "stacks/database.go",
+    from: "\tsuppressCDKHandlers(stack, \"sets the retention of the log groups RDS creates for exported logs\")",
+    to: "\tdb.Connections().AllowDefaultPortFromAnyIpv4(nil); suppressCDKHandlers(stack, \"sets the retention of the log groups RDS creates for exported logs\")",
+    pkg: ".",
+    expect: ["TestNoOpenIngress"],
+  },
+  {
+    name: "tasks' egress open to everything",
+    file: "stacks/service.go",
+    from: "AllowAllOutbound: jsii.Bool(p.OpenEgress),",
+    to: "AllowAllOutbound: jsii.Bool(true),",
+    pkg: ".",
+    expect: ["TestDatabaseAccess/dev/tasks'_egress:_PostgreSQL_to_the_database's_group_and_HTTPS,_nothing_else"],
+  },
+  {
+    name: "cross-stack references weak instead of strong",
+    file: "cdk.json",
+    from: "\"@aws-cdk/core:defaultCrossStackReferences\": \"strong\"",
+    to: "\"@aws-cdk/core:defaultCrossStackReferences\": \"weak\"",
+    pkg: ".",
+    expect: ["TestCrossStackReferences"],
+  },
+
+  // Service
+  {
+    name: "ALB internet-facing",
+    file: "constructs/service.go",
+    from: "InternetFacing:          jsii.Bool(false),",
+    to: "InternetFacing:          jsii.Bool(true),",
+    pkg: ".",
+    expect: ["TestService/ALB_is_internal"],
+  },
+  {
+    name: "tasks get public IPs",
+    file: "constructs/service.go",
+    from: "AssignPublicIp: jsii.Bool(false),",
+    to: "AssignPublicIp: jsii.Bool(true),",
+    pkg: ".",
+    expect: ["TestService/tasks_run_in_private_subnets_without_public_IPs"],
+  },
+  {
+    name: "DesiredCount set on the service again",
+    file: "constructs/service.go",
+    from: "AssignPublicIp: jsii.Bool(false),",
+    to: "AssignPublicIp: jsii.Bool(false), DesiredCount: jsii.Number(2),",
+    pkg: ".",
+    expect: ["TestTaskCount"],
+  },
+  {
+    name: "deployment circuit breaker does not roll back",
+    file: "constructs/service.go",
+    from: "CircuitBreaker:             &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},",
+    to: "CircuitBreaker:             &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(false)},",
+    pkg: ".",
+    expect: ["TestService/circuit_breaker_and_rollback;_task_count_left_to_the_autoscaler_(TestTaskCount)"],
+  },
+  {
+    name: "DB_SSLMODE set to disable",
+    file: "stacks/service.go",
+    from: "\"DB_SSLMODE\": \"verify-full\",",
+    to: "\"DB_SSLMODE\": \"disable\",",
+    pkg: ".",
+    expect: ["TestContainerEnvironmentValues/dev_DB_SSLMODE"],
+  },
+
+  // API
+  {
+    name: "ANY routes not expanded under CORS",
+    file: "constructs/privateapi.go",
+    from: "if r.Method != string(apigwv2.HttpMethod_ANY) {",
+    to: "if true {",
+    pkg: ".",
+    expect: ["TestCORSPreflight/custom:_no_route_matches_OPTIONS,_so_API_Gateway_answers_every_preflight", "TestCORSPreflight/options:_no_route_matches_OPTIONS,_so_API_Gateway_answers_every_preflight"],
+  },
+  {
+    name: "API access log group outside /aws/vendedlogs/",
+    file: "constructs/loggroup.go",
+    from: "name := \"/aws/vendedlogs/\" + service",
+    to: "name := \"/aws/\" + service",
+    pkg: ".",
+    expect: ["TestVendedLogGroups"],
+  },
+
+  // Monitoring
+  {
+    name: "an alarm threshold hard-coded instead of from config",
+    file: "stacks/monitoring.go",
+    from: "api5xxRate, float64(p.API5xxPercent), above},",
+    to: "api5xxRate, 5, above},",
+    pkg: ".",
+    expect: ["TestAlarmValues/custom/Api5xxRate"],
+  },
+  {
+    name: "alarms fire on 1 datapoint instead of 3 of 5",
+    file: "stacks/monitoring.go",
+    from: "DatapointsToAlarm: jsii.Number(3),",
+    to: "DatapointsToAlarm: jsii.Number(1),",
+    pkg: ".",
+    expect: ["TestAlarmValues/dev", "TestAlarmValues/prod", "TestAlarmValues/custom"],
+  },
+  {
+    name: "a template change no intent test names (an alarm's description)",
+    file: "stacks/monitoring.go",
+    from: "\"ALB: a task fails its health check\"",
+    to: "\"ALB: a task failed its health check\"",
+    pkg: ".",
+    expect: ["TestGoldenTemplates"],
+  },
+
+  // Configuration
+  {
+    name: "moot-setting note no longer printed on synth",
+    file: "app.go",
+    from: "fmt.Fprintln(notes, \"note:\", note)",
+    to: "_ = note",
+    pkg: ".",
+    expect: ["TestMootSettingIsNamedOnSynth"],
+  },
+  {
+    name: "a moot-setting rule dropped (corsMaxAgeSeconds without CORS)",
+    file: "config/ineffective.go",
+    from: "{\"corsMaxAgeSeconds\", withoutCORS, \"CORS (corsAllowOrigins set)\"},",
+    to: "",
+    pkg: "./config",
+    expect: ["TestIneffective/CORS_details_without_CORS"],
+  },
+  {
+    name: "fewer than 2 tasks allowed (fargate.Settings.Validate)",
+    file: "constructs/fargate/settings.go",
+    from: "if s.MinCapacity < 2 || s.MinCapacity > 500 {",
+    to: "if s.MinCapacity < 1 || s.MinCapacity > 500 {",
+    pkg: "./constructs/fargate",
+    expect: ["TestValidateRejects/min_capacity"],
+  },
+
+  // Sample API image
+  {
+    name: "runtime base image back on Debian 12",
+    file: "sampleapi/Dockerfile",
+    from: "FROM gcr.io/distroless/static-debian13:nonroot@",
+    to: "FROM gcr.io/distroless/static-debian12:nonroot@",
+    dir: "sampleapi",
+    pkg: ".",
+    expect: ["TestBaseImagesPinnedAndSupported"],
+  },
+];
+
+const root = path.resolve(__dirname, "..");
+const started = Date.now();
+const secs = (ms) => `${(ms / 1000).toFixed(0)} s`;
+
+// goTest runs go test -json in dir and returns the tests that failed, and
+// the build errors when the package did not build.
+function goTest(dir, pkg, env, label) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn("go", ["test", "-count=1", "-json", "-timeout=5m", pkg], { cwd: dir, env });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    const tick = setInterval(() => console.log(`        ... ${label}: still running (${secs(Date.now() - t0)})`), 15000);
+    const kill = setTimeout(() => child.kill("SIGKILL"), 6 * 60 * 1000);
+    child.on("close", (code) => {
+      clearInterval(tick);
+      clearTimeout(kill);
+      const failed = new Set();
+      const buildOutput = [];
+      let buildFailed = false;
+      for (const line of out.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        let e;
+        try {
+          e = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (e.Action === "fail" && e.Test) failed.add(e.Test);
+        if (e.Action === "build-output") buildOutput.push(e.Output);
+        if (e.Action === "build-fail" || (e.Action === "fail" && !e.Test && e.FailedBuild)) buildFailed = true;
+      }
+      // A package that fails with no test failing did not build or run (a
+      // vet error, a panic in init, a timeout with no test running).
+      if (code !== 0 && failed.size === 0) buildFailed = true;
+      const errors = [...buildOutput, err].join("").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+      resolve({ failed, buildFailed, errors, seconds: (Date.now() - t0) / 1000 });
+    });
+  });
+}
+
+// matches reports whether test is want or one of its subtests.
+const matches = (test, want) => test === want || test.startsWith(want + "/");
+
+// leaves keeps the failed tests that have no failed subtest: a failing
+// subtest fails its parents, which say nothing more.
+function leaves(tests) {
+  return [...tests].filter((t) => ![...tests].some((u) => u.startsWith(t + "/"))).sort();
+}
+
+// abbreviate lists tests one per top-level test: the test itself when one
+// leaf failed under it, "Top (n subtests)" when more did.
+function abbreviate(tests, max = 4) {
+  const byTop = new Map();
+  for (const t of leaves(tests)) {
+    const top = t.split("/")[0];
+    byTop.set(top, [...(byTop.get(top) || []), t]);
+  }
+  const parts = [...byTop].map(([top, ts]) => (ts.length === 1 ? ts[0] : `${top} (${ts.length} subtests)`));
+  return parts.length > max ? `${parts.slice(0, max).join(", ")}, +${parts.length - max} more` : parts.join(", ");
+}
+
+function occurrences(text, s) {
+  if (s === "") return 0;
+  let n = 0;
+  for (let i = text.indexOf(s); i !== -1; i = text.indexOf(s, i + 1)) n++;
+  return n;
+}
+
+async function main() {
+  const filter = process.argv[2] || "";
+  const selected = breakages.filter((b) => b.name.includes(filter));
+  if (selected.length === 0) {
+    console.error(`breakages: no breakage name contains "${filter}"`);
+    process.exit(2);
+  }
+
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "breakages-"));
+  const cleanup = () => fs.rmSync(scratch, { recursive: true, force: true });
+  process.on("exit", cleanup);
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
+
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+    .split("\0")
+    .filter((f) => f && fs.existsSync(path.join(root, f)));
+  for (const f of files) {
+    fs.mkdirSync(path.dirname(path.join(scratch, f)), { recursive: true });
+    fs.copyFileSync(path.join(root, f), path.join(scratch, f));
+  }
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(scratch, "node_modules"));
+  const env = {
+    ...process.env,
+    // The pinned Node.js, as scripts/node-env.sh puts it, for jsii.
+    PATH: `${path.join(root, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
+    // The sample API's integration tests need PostgreSQL; a breakage there
+    // must be caught by a unit test.
+    SAMPLEAPI_SKIP_INTEGRATION: "1",
+  };
+  console.log(`breakages: ${selected.length} of ${breakages.length}, each on a copy of ${files.length} files in ${scratch}; ~5 s each`);
+
+  // Without any breakage first, once per package: an expected test that
+  // fails already cannot show that a breakage is caught.
+  const baseline = new Map();
+  for (const key of [...new Set(selected.map((b) => `${b.dir || "."}\t${b.pkg}`))]) {
+    const [dir, pkg] = key.split("\t");
+    const where = dir === "." ? pkg : `${pkg} in ${dir}/`;
+    console.log(`  [baseline] go test ${where}, nothing broken ...`);
+    const r = await goTest(path.join(scratch, dir), pkg, env, "baseline");
+    baseline.set(key, r);
+    if (r.buildFailed) console.log(`        the package does not build or run unbroken: ${r.errors.slice(0, 5).join(" | ")}`);
+    else if (r.failed.size > 0) console.log(`        already failing: ${abbreviate(r.failed)}`);
+  }
+
+  const results = [];
+  for (const [i, b] of selected.entries()) {
+    const dir = b.dir || ".";
+    const file = path.join(scratch, b.file);
+    const original = fs.readFileSync(file, "utf8");
+    const n = occurrences(original, b.from);
+    if (n !== 1) {
+      results.push(`FAILED  ${b.name}: no longer applies: update the list (${b.file} has ${n} occurrences of ${JSON.stringify(b.from)}, want exactly 1)`);
+      console.log(`  [${i + 1}/${selected.length}] ${results.at(-1)}`);
+      continue;
+    }
+    console.log(`  [${i + 1}/${selected.length}] ${b.name}: go test ${b.pkg}${dir === "." ? "" : ` in ${dir}/`} ...`);
+    fs.writeFileSync(file, original.replace(b.from, () => b.to));
+    let r;
+    try {
+      r = await goTest(path.join(scratch, dir), b.pkg, env, b.name);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+    const base = baseline.get(`${dir}\t${b.pkg}`);
+    const caught = b.expect.map((want) => ({ want, failed: leaves([...r.failed].filter((t) => matches(t, want))) }));
+    const alreadyFailing = b.expect.filter((want) => [...base.failed].some((t) => matches(t, want)));
+    const others = new Set([...r.failed].filter((t) => !b.expect.some((want) => matches(t, want) || want.startsWith(t + "/"))));
+    let line;
+    if (r.buildFailed) {
+      line = `MISSED  ${b.name}: does not build, so it proves nothing (a breakage must compile): ${r.errors.slice(0, 3).join(" | ")}`;
+    } else if (alreadyFailing.length > 0) {
+      line = `MISSED  ${b.name}: ${alreadyFailing.join(", ")} fail${alreadyFailing.length === 1 ? "s" : ""} without the breakage too`;
+    } else if (caught.every((c) => c.failed.length > 0)) {
+      const shown = ({ want, failed }) => (failed.length === 1 ? failed[0] : `${want} (${failed.length} failed)`);
+      line = `caught  ${b.name}: ${caught.map(shown).join(", ")}`;
+      if (others.size > 0) line += ` (also failed: ${abbreviate(others)})`;
+    } else {
+      const failedInstead = r.failed.size > 0 ? abbreviate(r.failed) : "nothing";
+      line = `MISSED  ${b.name}: expected ${b.expect.join(", ")} to fail; failed instead: ${failedInstead}`;
+    }
+    results.push(line);
+    console.log(`        ${line} [${r.seconds.toFixed(1)} s]`);
+  }
+
+  const bad = results.filter((l) => !l.startsWith("caught"));
+  console.log(`\n${results.join("\n")}\n`);
+  console.log(`breakages: ${results.length - bad.length} of ${results.length} caught in ${secs(Date.now() - started)}${bad.length ? `; ${bad.length} not: each promise above needs a named test that fails when it is broken` : ""}`);
+  process.exit(bad.length ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
