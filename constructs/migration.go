@@ -102,23 +102,22 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 		}),
 	})
 
-	fn := awslambda.NewFunction(c, jsii.String("Handler"), &awslambda.FunctionProps{
-		Runtime:     awslambda.Runtime_NODEJS_24_X(),
-		Handler:     jsii.String("index.onEvent"),
-		Code:        awslambda.Code_FromInline(jsii.String(runtask.Handler)),
-		Timeout:     awscdk.Duration_Minutes(jsii.Number(1)),
-		Description: jsii.String("Starts the one-off ECS task " + id + " for CloudFormation"),
-		LogGroup:    NewLogGroup(c, "HandlerLogs", p.LogRetentionDays),
-	})
-	check := awslambda.NewFunction(c, jsii.String("Check"), &awslambda.FunctionProps{
-		Runtime:     awslambda.Runtime_NODEJS_24_X(),
-		Handler:     jsii.String("index.isComplete"),
-		Code:        awslambda.Code_FromInline(jsii.String(runtask.Handler)),
-		Timeout:     awscdk.Duration_Minutes(jsii.Number(1)),
-		Description: jsii.String("Reports whether the one-off ECS task " + id + " exited, and with which code"),
-		Environment: &map[string]*string{"RUN_TIMEOUT_MINUTES": jsii.String(fmt.Sprint(RunTimeoutMinutes))},
-		LogGroup:    NewLogGroup(c, "CheckLogs", p.LogRetentionDays),
-	})
+	// Both handlers are entry points of package runtask's inline code; each
+	// call is quick (one ECS API call or two).
+	handler := func(id, entry, description string, env map[string]*string) awslambda.Function {
+		return awslambda.NewFunction(c, jsii.String(id), &awslambda.FunctionProps{
+			Runtime:     awslambda.Runtime_NODEJS_24_X(),
+			Handler:     jsii.String("index." + entry),
+			Code:        awslambda.Code_FromInline(jsii.String(runtask.Handler)),
+			Timeout:     awscdk.Duration_Minutes(jsii.Number(1)),
+			Description: jsii.String(description),
+			Environment: &env,
+			LogGroup:    NewLogGroup(c, id+"Logs", p.LogRetentionDays),
+		})
+	}
+	fn := handler("Handler", "onEvent", "Starts the one-off ECS task "+id+" for CloudFormation", nil)
+	check := handler("Check", "isComplete", "Reports whether the one-off ECS task "+id+" exited, and with which code",
+		map[string]*string{"RUN_TIMEOUT_MINUTES": jsii.String(fmt.Sprint(RunTimeoutMinutes))})
 	// Any revision of this family: during a rollback CloudFormation runs the
 	// previous revision again, possibly before this policy is rolled back.
 	family := stack.FormatArn(&awscdk.ArnComponents{
