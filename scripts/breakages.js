@@ -233,6 +233,16 @@ const breakages = [
     expect: ["TestValidateRejects/min_capacity"],
   },
 
+  // Migration runner
+  {
+    name: "migration run decided only once its task is STOPPED (a run that exited 0 while deprovisioning is failed at the time limit)",
+    file: "constructs/runtask/handler.js",
+    from: "const c = ((t && t.containers) || [])",
+    to: "const c = ((t && t.lastStatus === 'STOPPED' && t.containers) || [])",
+    pkg: "./constructs/runtask",
+    expect: ["TestIsComplete/a_container_that_exited_0_completes_the_run_before_its_task_is_STOPPED,_even_at_the_time_limit_(not_stopped,_not_failed)"],
+  },
+
   // Sample API image
   {
     name: "runtime base image back on Debian 12",

@@ -40,18 +40,21 @@ exports.isComplete = async (event) => {
   const arn = event.Data.TaskArn;
   const described = await ecs.send(new DescribeTasksCommand({ cluster: p.Cluster, tasks: [arn] }));
   const t = (described.tasks || [])[0];
-  if (t && t.lastStatus === 'STOPPED') {
-    const c = (t.containers || []).find((x) => x.name === p.Container) || {};
-    if (c.exitCode === 0) {
-      console.log(JSON.stringify({ succeeded: arn }));
-      return { IsComplete: true };
-    }
+  const c = ((t && t.containers) || []).find((x) => x.name === p.Container) || {};
+  // The exit code is known once the container exits; the task reaches
+  // STOPPED later, after ECS has released its network interface.
+  if (c.exitCode === 0) {
+    console.log(JSON.stringify({ succeeded: arn }));
+    return { IsComplete: true };
+  }
+  if (c.exitCode != null || (t && t.lastStatus === 'STOPPED')) {
     const why = c.reason || t.stoppedReason || 'no reason given';
     throw new Error(`task ${arn} failed: exit code ${c.exitCode ?? 'none'} (${why}); see log group ${p.LogGroup}`);
   }
   const limit = Number(process.env.RUN_TIMEOUT_MINUTES);
   const minutes = (Date.now() - Number(event.Data.StartedAt)) / 60000;
   if (minutes >= limit) {
+    if (!t) throw new Error(`task ${arn} not found after ${limit} minutes: ${JSON.stringify(described.failures || [])}`);
     // Stopped, not left running: a rollback runs the previous task
     // definition, which would otherwise wait for this one's lock.
     await ecs.send(new StopTaskCommand({ cluster: p.Cluster, task: arn, reason: `ran longer than ${limit} minutes` }));

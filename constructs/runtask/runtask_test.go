@@ -217,6 +217,31 @@ func TestIsComplete(t *testing.T) {
 			t.Fatalf("calls %+v, want DescribeTasks then StopTask of the run", o.Calls)
 		}
 	})
+	// After the container exits, a Fargate task passes DEACTIVATING, STOPPING
+	// and DEPROVISIONING (its network interface released) before STOPPED.
+	deprovisioning := func(exitCode int) map[string]any {
+		return map[string]any{"tasks": []any{map[string]any{"lastStatus": "DEPROVISIONING", "desiredStatus": "STOPPED", "stoppedReason": "Essential container in task exited",
+			"containers": []any{map[string]any{"name": "migrate", "lastStatus": "STOPPED", "exitCode": exitCode}}}}}
+	}
+	t.Run("a container that exited 0 completes the run before its task is STOPPED, even at the time limit (not stopped, not failed)", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 51), "describe": []any{deprovisioning(0)}})
+		complete(t, o, true)
+		if len(o.Calls) != 1 {
+			t.Errorf("calls %+v, want DescribeTasks only", o.Calls)
+		}
+	})
+	t.Run("a container that exited non-zero fails the run before its task is STOPPED", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 3), "describe": []any{deprovisioning(2)}})
+		if !strings.Contains(o.Error, "exit code 2") {
+			t.Fatalf("outcome %+v, want a failure with exit code 2", o)
+		}
+	})
+	t.Run("a task still not described at the time limit fails saying so (there is nothing to stop)", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 51), "describe": []any{map[string]any{"tasks": []any{}, "failures": []any{map[string]any{"reason": "MISSING"}}}}})
+		if !strings.Contains(o.Error, "not found after 50 minutes") || !strings.Contains(o.Error, "MISSING") || len(o.Calls) != 1 {
+			t.Fatalf("outcome %+v, want a not-found failure and no StopTask", o)
+		}
+	})
 	t.Run("just inside RUN_TIMEOUT_MINUTES it keeps waiting", func(t *testing.T) {
 		complete(t, run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 49), "describe": []any{running}}), false)
 	})
