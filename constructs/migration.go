@@ -67,8 +67,10 @@ const RunTimeoutMinutes = 50
 const (
 	providerTotalTimeoutMinutes = 55
 	// pollSeconds is how often the framework asks isComplete: a run takes a
-	// minute or more (Fargate start, image pull), each poll is one Lambda
-	// invocation and about four state transitions.
+	// minute or more (Fargate start, image pull). Each poll is two Lambda
+	// invocations (the framework's isComplete function calls the check
+	// handler) and one state transition (a retry of the waiter's task state;
+	// Step Functions bills each retry as a transition).
 	pollSeconds = 15
 )
 
