@@ -38,7 +38,18 @@ exports.isComplete = async (event) => {
   if (event.RequestType === 'Delete') return { IsComplete: true };
   const p = event.ResourceProperties;
   const arn = event.Data.TaskArn;
-  const described = await ecs.send(new DescribeTasksCommand({ cluster: p.Cluster, tasks: [arn] }));
+  const limit = Number(process.env.RUN_TIMEOUT_MINUTES);
+  const minutes = (Date.now() - Number(event.Data.StartedAt)) / 60000;
+  let described;
+  try {
+    described = await ecs.send(new DescribeTasksCommand({ cluster: p.Cluster, tasks: [arn] }));
+  } catch (err) {
+    // Throttling, or a policy still propagating: ask again at the next poll.
+    console.log(JSON.stringify({ describeFailed: err.message }));
+    if (minutes < limit) return { IsComplete: false };
+    await ecs.send(new StopTaskCommand({ cluster: p.Cluster, task: arn, reason: `not watchable for ${limit} minutes` })).catch(() => {});
+    throw new Error(`task ${arn}: DescribeTasks failed for ${limit} minutes (${err.message}); stop requested; see log group ${p.LogGroup}`);
+  }
   const t = (described.tasks || [])[0];
   const c = ((t && t.containers) || []).find((x) => x.name === p.Container) || {};
   // The exit code is known once the container exits; the task reaches
@@ -51,8 +62,6 @@ exports.isComplete = async (event) => {
     const why = c.reason || t.stoppedReason || 'no reason given';
     throw new Error(`task ${arn} failed: exit code ${c.exitCode ?? 'none'} (${why}); see log group ${p.LogGroup}`);
   }
-  const limit = Number(process.env.RUN_TIMEOUT_MINUTES);
-  const minutes = (Date.now() - Number(event.Data.StartedAt)) / 60000;
   if (minutes >= limit) {
     if (!t) throw new Error(`task ${arn} not found after ${limit} minutes: ${JSON.stringify(described.failures || [])}`);
     // Stopped, not left running: a rollback runs the previous task

@@ -26,7 +26,9 @@ class ECSClient {
     calls.push({ name, input: cmd.input });
     if (name === 'RunTaskCommand') return scenario.run;
     if (name === 'StopTaskCommand') return {};
-    return scenario.describe.shift();
+    const answer = scenario.describe.shift();
+    if (answer && answer.$error) throw new Error(answer.$error);
+    return answer;
   }
 }
 module.exports = { ECSClient, RunTaskCommand, DescribeTasksCommand, StopTaskCommand };
@@ -244,6 +246,19 @@ func TestIsComplete(t *testing.T) {
 	})
 	t.Run("just inside RUN_TIMEOUT_MINUTES it keeps waiting", func(t *testing.T) {
 		complete(t, run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 49), "describe": []any{running}}), false)
+	})
+	t.Run("a DescribeTasks error (throttling, a policy still propagating) is asked again at the next poll", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 2), "describe": []any{map[string]any{"$error": "ThrottlingException: Rate exceeded"}}})
+		complete(t, o, false)
+	})
+	t.Run("DescribeTasks still failing at RUN_TIMEOUT_MINUTES fails the run, asking ECS to stop it", func(t *testing.T) {
+		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 51), "describe": []any{map[string]any{"$error": "AccessDeniedException: not authorized"}}})
+		if !strings.Contains(o.Error, "DescribeTasks failed for 50 minutes (AccessDeniedException") || !strings.Contains(o.Error, "/migrate") {
+			t.Fatalf("error %q", o.Error)
+		}
+		if len(o.Calls) != 2 || o.Calls[1].Name != "StopTaskCommand" {
+			t.Fatalf("calls %+v, want DescribeTasks then StopTask", o.Calls)
+		}
 	})
 	t.Run("delete is complete at once", func(t *testing.T) {
 		e := event("Delete")
