@@ -243,6 +243,23 @@ const breakages = [
     expect: ["TestIsComplete/a_container_that_exited_0_completes_the_run_before_its_task_is_STOPPED,_even_at_the_time_limit_(not_stopped,_not_failed)"],
   },
 
+  {
+    name: "a DescribeTasks error fails the deploy at once (throttling, IAM propagation)",
+    file: "constructs/runtask/handler.js",
+    from: "if (minutes < limit) return { IsComplete: false };",
+    to: "throw err;",
+    pkg: "./constructs/runtask",
+    expect: ["TestIsComplete/a_DescribeTasks_error_(throttling,_a_policy_still_propagating)_is_asked_again_at_the_next_poll"],
+  },
+  {
+    name: "a run past the time limit left running (a rollback's run would wait for its lock)",
+    file: "constructs/runtask/handler.js",
+    from: "await ecs.send(new StopTaskCommand({ cluster: p.Cluster, task: arn, reason: `ran longer than ${limit} minutes` }));",
+    to: "",
+    pkg: "./constructs/runtask",
+    expect: ["TestIsComplete/a_run_past_RUN_TIMEOUT_MINUTES_is_stopped,_so_a_rollback's_run_does_not_wait_for_its_lock,_and_fails"],
+  },
+
   // Sample API image
   {
     name: "runtime base image back on Debian 12",
