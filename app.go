@@ -74,15 +74,13 @@ func synthesizeApp(outdir string, props awscdk.AppProps, buildApp func(awscdk.Ap
 		}
 	}()
 	app := awscdk.NewApp(&props)
-	all, _ := app.Node().GetAllContext(nil).(map[string]any)
-	set = all
-	if cfg, err = config.Load(all); err != nil {
+	if cfg, set, err = loadConfig(app); err != nil {
 		return err
 	}
 	// A setting another one makes moot (a canary share with rolling deploys)
 	// is not an error, since one cdk.json serves every profile, but whoever
 	// set it should hear that it does nothing here.
-	for _, note := range config.Ineffective(all, cfg) {
+	for _, note := range config.Ineffective(set, cfg) {
 		fmt.Fprintln(notes, "note:", note)
 	}
 	addChecks(app)
@@ -115,10 +113,13 @@ func publish(stage, outdir string) error {
 	return nil
 }
 
-// loadConfig reads the app's whole context: cdk.json merged with -c values.
-func loadConfig(app awscdk.App) (config.Config, error) {
-	all, _ := app.Node().GetAllContext(nil).(map[string]any)
-	return config.Load(all)
+// loadConfig reads the app's whole context (cdk.json merged with -c values)
+// and loads the configuration from it. It returns the context too: what the
+// user set, for the notes and failure messages that name settings.
+func loadConfig(app awscdk.App) (config.Config, map[string]any, error) {
+	set, _ := app.Node().GetAllContext(nil).(map[string]any)
+	cfg, err := config.Load(set)
+	return cfg, set, err
 }
 
 // addChecks runs cdk-nag's AwsSolutions pack over everything in app. Its

@@ -518,7 +518,7 @@ func TestBadConfigStopsBeforeAnyStack(t *testing.T) {
 		"app:stageNme": "v1",
 		"app:maxAzs":   "1",
 	}})
-	_, err := loadConfig(bad)
+	_, _, err := loadConfig(bad)
 	if err == nil {
 		t.Fatal("loadConfig accepted invalid context")
 	}

@@ -115,11 +115,17 @@ func TestGoldenTemplates(t *testing.T) {
 // goldenJSON is the template as kept in testdata/golden: asset hashes
 // replaced, keys sorted, two-space indent, HTML characters left as they are.
 func goldenJSON(template map[string]any) ([]byte, error) {
+	return encodeJSON(scrubAssetHashes(template), "  ")
+}
+
+// encodeJSON encodes v with indent ("" for one line), leaving <, > and &
+// as they are (templates hold them in strings), with a final newline.
+func encodeJSON(v any, indent string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(scrubAssetHashes(template)); err != nil {
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -237,11 +243,8 @@ func summary(v any) string {
 			return "a " + typ
 		}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	s := []rune(strings.TrimSpace(buf.String()))
+	raw, _ := encodeJSON(v, "")
+	s := []rune(strings.TrimSpace(string(raw)))
 	if len(s) > 120 {
 		return string(s[:117]) + "..."
 	}

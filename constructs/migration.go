@@ -182,19 +182,20 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 		AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
 	}
 	// Partition, region and account are tokens, or literals in a pinned environment.
+	const ecsARN = "^Resource::arn:(<AWS::Partition>|[a-z-]+):ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):"
 	Suppress(fn, basicExecution, Suppression{
 		Rule:      "AwsSolutions-IAM5",
 		Reason:    "ecs:RunTask is limited to this task definition's family (any revision, so a rollback can run the previous one) on this cluster",
-		AppliesTo: []string{"/^Resource::arn:(<AWS::Partition>|[a-z-]+):ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):task-definition/[^:]+:\\*$/"},
+		AppliesTo: []string{"/" + ecsARN + "task-definition/[^:]+:\\*$/"},
 	})
 	Suppress(check, basicExecution, Suppression{
 		Rule:      "AwsSolutions-IAM5",
 		Reason:    "ecs:DescribeTasks and ecs:StopTask are limited to tasks of this cluster, whose IDs are unknown before the run",
-		AppliesTo: []string{"/^Resource::arn:(<AWS::Partition>|[a-z-]+):ecs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):task/<[^>]+>/\\*$/"},
+		AppliesTo: []string{"/" + ecsARN + "task/<[^>]+>/\\*$/"},
 	})
 	Suppress(provider, basicExecution, Suppression{
 		Rule:      "AwsSolutions-IAM5",
-		Reason:    "the CDK provider framework invokes the one handler function, any version (<arn>:*), and nothing else",
+		Reason:    "the CDK provider framework invokes the two handler functions, any version (<arn>:*), and nothing else",
 		AppliesTo: []string{"/^Resource::<.+\\.Arn>:\\*$/"},
 	})
 	// aws-cdk-lib's waiter: a state machine whose one task calls check every

@@ -76,6 +76,27 @@ func (ca testCA) issue(t *testing.T, names ...string) tls.Certificate {
 // returns the port.
 func tlsFront(t *testing.T, backend string, cert tls.Certificate) uint16 {
 	t.Helper()
+	return serveLocal(t, func(c net.Conn) {
+		var req [8]byte
+		if _, err := io.ReadFull(c, req[:]); err != nil || binary.BigEndian.Uint32(req[4:]) != 80877103 {
+			return // not an SSLRequest: this server, like RDS, wants TLS
+		}
+		if _, err := c.Write([]byte{'S'}); err != nil {
+			return
+		}
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+		if err := tc.Handshake(); err != nil {
+			return
+		}
+		proxy(tc, backend)
+	})
+}
+
+// serveLocal listens on 127.0.0.1 until the test ends and hands each
+// connection to handle, in a goroutine of its own, closing it afterwards.
+// It returns the port.
+func serveLocal(t *testing.T, handle func(net.Conn)) uint16 {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -89,18 +110,7 @@ func tlsFront(t *testing.T, backend string, cert tls.Certificate) uint16 {
 			}
 			go func() {
 				defer c.Close()
-				var req [8]byte
-				if _, err := io.ReadFull(c, req[:]); err != nil || binary.BigEndian.Uint32(req[4:]) != 80877103 {
-					return // not an SSLRequest: this server, like RDS, wants TLS
-				}
-				if _, err := c.Write([]byte{'S'}); err != nil {
-					return
-				}
-				tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
-				if err := tc.Handshake(); err != nil {
-					return
-				}
-				proxy(tc, backend)
+				handle(c)
 			}()
 		}
 	}()
@@ -169,44 +179,30 @@ func (s *standIn) Token(context.Context) (string, error) {
 // a cleartext password, records it and refuses the login.
 func passwordRecorder(t *testing.T) (port uint16, passwords func() []string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	var mu sync.Mutex
 	var got []string
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				be := pgproto3.NewBackend(c, c)
-				if _, err := be.ReceiveStartupMessage(); err != nil {
-					return
-				}
-				be.Send(&pgproto3.AuthenticationCleartextPassword{})
-				if be.Flush() != nil {
-					return
-				}
-				msg, err := be.Receive()
-				if err != nil {
-					return
-				}
-				if pw, ok := msg.(*pgproto3.PasswordMessage); ok {
-					mu.Lock()
-					got = append(got, pw.Password)
-					mu.Unlock()
-				}
-				be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28P01", Message: "recorded"})
-				_ = be.Flush()
-			}()
+	port = serveLocal(t, func(c net.Conn) {
+		be := pgproto3.NewBackend(c, c)
+		if _, err := be.ReceiveStartupMessage(); err != nil {
+			return
 		}
-	}()
-	return uint16(ln.Addr().(*net.TCPAddr).Port), func() []string {
+		be.Send(&pgproto3.AuthenticationCleartextPassword{})
+		if be.Flush() != nil {
+			return
+		}
+		msg, err := be.Receive()
+		if err != nil {
+			return
+		}
+		if pw, ok := msg.(*pgproto3.PasswordMessage); ok {
+			mu.Lock()
+			got = append(got, pw.Password)
+			mu.Unlock()
+		}
+		be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28P01", Message: "recorded"})
+		_ = be.Flush()
+	})
+	return port, func() []string {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), got...)
