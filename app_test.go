@@ -209,7 +209,7 @@ func TestDatabase(t *testing.T) {
 // which is create-only, stays the literal app_admin) and then deletes the
 // old AWS::SecretsManager::Secret (logical ID
 // FargateApidevDatabaseSecret4F46A4D63fdaad7efa858a3daf9490cf0a702aeb) and
-// its SecretTargetAttachment (DatabaseSecretAttachmentE5D1B020). README.md
+// its SecretTargetAttachment (DatabaseSecretAttachmentE5D1B020). docs/operations.md
 // ("Upgrading an existing environment") has the two-deploy sequence the
 // exported secret reference needs. TestDatabaseAccess asserts that no
 // secret resource comes back.

@@ -21,7 +21,7 @@ func (f *fixture) routeKeys(s awscdk.Stack) map[string]string {
 	return out
 }
 
-// TestCORSPreflight holds the README's CORS promise: with CORS configured, a
+// TestCORSPreflight holds docs/configuration.md's CORS promise: with CORS configured, a
 // browser's preflight to any configured path is answered by API Gateway
 // itself (2xx, CORS headers, no token needed), because no route matches
 // OPTIONS; the actual requests still go through the configured routes with

@@ -64,7 +64,7 @@ func imports(tpl map[string]any) []string {
 	return slices.Compact(out)
 }
 
-// TestCrossStackReferences holds the README's "Cross-stack references"
+// TestCrossStackReferences holds docs/design.md's "Strong cross-stack references"
 // choice: every value one stack takes from another travels as a
 // CloudFormation export/import, so CloudFormation refuses (and rolls back) a
 // producer update that would change or remove a value a consumer still

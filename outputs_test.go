@@ -10,7 +10,7 @@ import (
 // hashSuffix is how CDK makes a construct path into a unique logical ID.
 var hashSuffix = regexp.MustCompile(`[0-9A-F]{8}$`)
 
-// TestOutputs holds README.md's "Outputs": `cdk deploy` prints every
+// TestOutputs holds README.md's outputs table: `cdk deploy` prints every
 // output, so each one a user reads has a readable name and a description,
 // and none advertises a URL that does not work from outside. Exports are
 // the cross-stack plumbing of strong references (TestCrossStackReferences)
@@ -23,7 +23,7 @@ func TestOutputs(t *testing.T) {
 			out := o.(map[string]any)
 			if _, plumbing := out["Export"]; plumbing {
 				if !strings.HasPrefix(id, "ExportsOutput") {
-					t.Errorf("%s: export %s is not CDK cross-stack plumbing; exports lock values (README: cross-stack references)", name, id)
+					t.Errorf("%s: export %s is not CDK cross-stack plumbing; exports lock values (docs/design.md: strong cross-stack references)", name, id)
 				}
 				continue
 			}

@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 )
 
-// TestDeletionProtection holds README.md's "Tearing prod down": prod's
+// TestDeletionProtection holds docs/operations.md's "Tearing prod down": prod's
 // stateful and user-facing pieces refuse deletion until turned off on
 // purpose; dev stays destroyable with one command.
 func TestDeletionProtection(t *testing.T) {

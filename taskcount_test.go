@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestTaskCount holds README.md's "Task count": the service template never
+// TestTaskCount holds docs/design.md's "Autoscaling owns the task count": the service template never
 // carries a desired count, which CloudFormation would send with every
 // update and so reset what the autoscaler scaled to; the scalable target in
 // the same stack brings a new service up to the configured minimum.

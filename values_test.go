@@ -29,7 +29,7 @@ func (f *fixture) byLogicalID(s awscdk.Stack, typ, id string) (map[string]any, b
 // window in the templates, for the dev and prod defaults and for the custom
 // deployment, which sets every threshold off its default: a threshold that
 // does not follow its setting, or a window other than 3 of 5 minutes (what
-// the README promises), fails here by alarm name.
+// docs/operations.md promises), fails here by alarm name.
 func TestAlarmValues(t *testing.T) {
 	f := app(t)
 	const gib = 1 << 30

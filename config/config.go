@@ -90,7 +90,7 @@ type Database struct {
 	LogRetentionDays int
 	// KeepLegacySecret keeps the CDK-generated master secret of releases
 	// before RDS managed the password, and its export, for the one deploy
-	// that moves an existing environment over (README.md, "Upgrading an
+	// that moves an existing environment over (docs/operations.md, "Upgrading an
 	// existing environment"). The secret is stale from then on.
 	KeepLegacySecret bool
 }

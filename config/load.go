@@ -71,7 +71,7 @@ var keys = []key{
 	{"dbName", "Name of the database created on the instance.", func(c *Config) any { return &c.Database.Name }},
 	{"dbMultiAz", "Run a synchronous standby in a second AZ.", func(c *Config) any { return &c.Database.MultiAZ }},
 	{"dbLogRetentionDays", "Retention of the exported PostgreSQL logs, in days.", func(c *Config) any { return &c.Database.LogRetentionDays }},
-	{"dbKeepLegacySecret", "Upgrade step: keep the pre-IAM generated master secret and its export for one deploy (README: Upgrading an existing environment).", func(c *Config) any { return &c.Database.KeepLegacySecret }},
+	{"dbKeepLegacySecret", "Upgrade step: keep the pre-IAM generated master secret and its export for one deploy (docs/operations.md: Upgrading an existing environment).", func(c *Config) any { return &c.Database.KeepLegacySecret }},
 
 	{"clusterName", "ECS cluster name.", func(c *Config) any { return &c.Service.ClusterName }},
 	{"taskFamily", "ECS task definition family.", func(c *Config) any { return &c.Service.TaskFamily }},
@@ -171,7 +171,7 @@ func Load(context map[string]any) (Config, error) {
 			continue
 		}
 		if lookup(key) == nil {
-			p = append(p, problem{name: name, text: fmt.Sprintf("unknown key%s; README.md's configuration reference lists every %s key", suggestion(name), Prefix)})
+			p = append(p, problem{name: name, text: fmt.Sprintf("unknown key%s; docs/configuration.md lists every %s key", suggestion(name), Prefix)})
 			continue
 		}
 		raw[key] = context[name]
@@ -249,14 +249,14 @@ func allowedFor(c Config, key string) string {
 	case *string:
 		*f = "\x00"
 	default:
-		return "see README.md's configuration reference"
+		return "see docs/configuration.md"
 	}
 	for _, q := range c.check(func(string) bool { return true }) {
 		if q.key == key && q.allowed != "" {
 			return q.allowed
 		}
 	}
-	return "see README.md's configuration reference"
+	return "see docs/configuration.md"
 }
 
 // misplaced explains a context key outside the app: namespace that is

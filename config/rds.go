@@ -10,7 +10,7 @@ import (
 
 // minPostgresMajor is the oldest PostgreSQL major the app deploys: older
 // ones are past RDS standard support, and RDS enrolls a new instance on them
-// in paid Extended Support (README: "Validation").
+// in paid Extended Support (docs/configuration.md, "Validation").
 const minPostgresMajor = 14
 
 // retiredBefore is, per major, the oldest minor version RDS still creates

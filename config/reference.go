@@ -7,7 +7,7 @@ import (
 )
 
 // Reference renders the Markdown table of every key with its default in
-// each profile. README.md embeds it; a test keeps the two identical.
+// each profile. docs/configuration.md embeds it; a test keeps the two identical.
 func Reference() string {
 	dev, prod := defaults(ProfileDev, DefaultName), defaults(ProfileProd, DefaultName)
 	var b strings.Builder

@@ -237,7 +237,7 @@ func newRevisionAlarm(scope constructs.Construct, id string, alb elbv2.Applicati
 }
 
 // healthCheck is the target groups' health check: a new task is healthy
-// 2 × 5 s after it answers, a broken one is out after 2 × 5 s. README.md
+// 2 × 5 s after it answers, a broken one is out after 2 × 5 s. docs/operations.md
 // ("Deploys") has the arithmetic.
 func healthCheck(s fargate.Settings) *elbv2.HealthCheck {
 	return &elbv2.HealthCheck{

@@ -10,7 +10,7 @@ import (
 
 // TestNewRevisionExpressionByPhase evaluates NewRevisionExpression, the
 // metric math of the new-revision rollback alarms, for each phase of a
-// deployment (README.md, "Rollback on the new revision only"): which target
+// deployment (docs/operations.md, "Rollback on the new revision only"): which target
 // group's errors count. A small evaluator stands in for CloudWatch; it knows
 // only what the expression uses (IF, FILL, AND, OR, comparisons).
 func TestNewRevisionExpressionByPhase(t *testing.T) {

@@ -165,8 +165,8 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		// No DesiredCount: CloudFormation sends it with every service update,
 		// resetting whatever the autoscaler scaled to. Left unset, ECS creates
 		// the service with 1 task, registering the scalable target raises it
-		// to MinCapacity, and updates leave the count alone (README.md, "Task
-		// count"). ecs-patterns in CDK v2 omits it when unset.
+		// to MinCapacity, and updates leave the count alone (docs/design.md, "Autoscaling
+		// owns the task count"). ecs-patterns in CDK v2 omits it when unset.
 		MinHealthyPercent:          jsii.Number(100),
 		MaxHealthyPercent:          jsii.Number(200),
 		CircuitBreaker:             &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},

@@ -5,7 +5,7 @@
 #
 # Why Node 24: jsii (the bridge between Go and the CDK's JavaScript) runs on
 # it; the same app binary spent ~15% less CPU per synth on Node 24 than on 22
-# on these machines (README "Performance"), Node 24 is the active LTS,
+# on these machines (README.md, Prerequisites), Node 24 is the active LTS,
 # and Node 20, the system node on these machines, is end-of-life: jsii prints
 # a large banner on every run there (silenced only by
 # JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20, which we do not set: the
