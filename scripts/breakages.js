@@ -270,6 +270,24 @@ const breakages = [
     pkg: ".",
     expect: ["TestBaseImagesPinnedAndSupported"],
   },
+
+  // Documentation
+  {
+    name: "README links to a section that moved",
+    file: "README.md",
+    from: "(docs/operations.md#tearing-prod-down)",
+    to: "(docs/operations.md#tearing-down-prod)",
+    pkg: "./docs",
+    expect: ["TestDocLinks"],
+  },
+  {
+    name: "configuration reference edited by hand",
+    file: "docs/configuration.md",
+    from: "| `app:cpu` | `256` | `512` |",
+    to: "| `app:cpu` | `512` | `512` |",
+    pkg: "./config",
+    expect: ["TestConfigurationReference"],
+  },
 ];
 
 const root = path.resolve(__dirname, "..");
