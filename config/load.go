@@ -84,7 +84,7 @@ var keys = []key{
 	{"memory", "Task memory in MiB; must pair with cpu as Fargate allows.", func(c *Config) any { return &c.Service.MemoryMiB }},
 	{"containerPort", "Port the container listens on.", func(c *Config) any { return &c.Service.ContainerPort }},
 	{"healthCheckPath", "Path the ALB health check requests.", func(c *Config) any { return &c.Service.HealthCheckPath }},
-	{"environment", "Extra container environment: JSON object, or KEY=VALUE pairs separated by commas.", func(c *Config) any { return &c.Service.Environment }},
+	{"environment", "Extra container environment: JSON object, or KEY=VALUE pairs separated by commas; each variable once.", func(c *Config) any { return &c.Service.Environment }},
 	{"readonlyRootFilesystem", "Mount the container's root filesystem read-only.", func(c *Config) any { return &c.Service.ReadonlyRootFilesystem }},
 	{"minCapacity", "Autoscaling minimum tasks (at least 2); a new service starts with this many.", func(c *Config) any { return &c.Service.MinCapacity }},
 	{"maxCapacity", "Autoscaling maximum tasks.", func(c *Config) any { return &c.Service.MaxCapacity }},
@@ -126,7 +126,7 @@ var keys = []key{
 	{"alarmServiceCpuPercent", "Alarm when the service's average CPU exceeds this %.", func(c *Config) any { return &c.Monitoring.ServiceCPUPercent }},
 	{"alarmServiceMemoryPercent", "Alarm when the service's average memory exceeds this %.", func(c *Config) any { return &c.Monitoring.ServiceMemoryPercent }},
 	{"alarmDbCpuPercent", "Alarm when the database's CPU exceeds this %.", func(c *Config) any { return &c.Monitoring.DBCPUPercent }},
-	{"alarmDbFreeStorageGiB", "Alarm when the database's free storage falls below this, in GiB.", func(c *Config) any { return &c.Monitoring.DBFreeStorageGiB }},
+	{"alarmDbFreeStorageGiB", "Alarm when the database's free storage falls below this, in GiB (less than dbMaxAllocatedStorage, or dbAllocatedStorage without autoscaling).", func(c *Config) any { return &c.Monitoring.DBFreeStorageGiB }},
 	{"alarmDbConnections", "Alarm when the database has more connections than this.", func(c *Config) any { return &c.Monitoring.DBConnections }},
 }
 
@@ -443,6 +443,10 @@ func setMap(field *map[string]string, raw any) error {
 			if err := json.Unmarshal([]byte(s), &m); err != nil {
 				return fmt.Errorf("%q is not a JSON object of strings: %v", v, err)
 			}
+			// encoding/json keeps the last of two equal names without a word.
+			if name := duplicateJSONName(s); name != "" {
+				return fmt.Errorf("%q is set twice; allowed: each variable once", name)
+			}
 			out = m
 		default:
 			for _, pair := range strings.Split(s, ",") {
@@ -450,7 +454,11 @@ func setMap(field *map[string]string, raw any) error {
 				if !ok {
 					return fmt.Errorf("%q is not KEY=VALUE", pair)
 				}
-				out[strings.TrimSpace(name)] = value
+				name = strings.TrimSpace(name)
+				if _, dup := out[name]; dup {
+					return fmt.Errorf("%q is set twice; allowed: each variable once", name)
+				}
+				out[name] = value
 			}
 		}
 	default:
@@ -458,6 +466,32 @@ func setMap(field *map[string]string, raw any) error {
 	}
 	*field = out
 	return nil
+}
+
+// duplicateJSONName returns the first name that occurs twice at the top
+// level of the JSON object s (already known to parse), or "".
+func duplicateJSONName(s string) string {
+	dec := json.NewDecoder(strings.NewReader(s))
+	if _, err := dec.Token(); err != nil { // {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		name, _ := t.(string)
+		if seen[name] {
+			return name
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // setList reads a JSON array of strings (cdk.json), or a string holding a

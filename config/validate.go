@@ -213,7 +213,16 @@ func (c Config) check(isSet func(key string) bool) problems {
 	p.between("alarmServiceCpuPercent", m.ServiceCPUPercent, 1, 100, "%")
 	p.between("alarmServiceMemoryPercent", m.ServiceMemoryPercent, 1, 100, "%")
 	p.between("alarmDbCpuPercent", m.DBCPUPercent, 1, 100, "%")
-	p.between("alarmDbFreeStorageGiB", m.DBFreeStorageGiB, 1, 65536, "GiB")
+	// Free storage at or above the most the instance can have never clears
+	// the alarm: with autoscaling that is dbMaxAllocatedStorage, without it
+	// dbAllocatedStorage.
+	ceiling, ceilingKey := d.AllocatedStorageGiB, "dbAllocatedStorage"
+	if d.MaxAllocatedStorageGiB != 0 {
+		ceiling, ceilingKey = d.MaxAllocatedStorageGiB, "dbMaxAllocatedStorage"
+	}
+	if m.DBFreeStorageGiB < 1 || m.DBFreeStorageGiB >= ceiling {
+		p.add("alarmDbFreeStorageGiB", m.DBFreeStorageGiB, fmt.Sprintf("1 to %d GiB, below %s (%d GiB): the database never has more free storage than that", ceiling-1, ceilingKey, ceiling), "dbAllocatedStorage", "dbMaxAllocatedStorage")
+	}
 	p.between("alarmDbConnections", m.DBConnections, 1, 100000, "connections")
 
 	return p

@@ -232,6 +232,30 @@ const breakages = [
     pkg: "./constructs/fargate",
     expect: ["TestValidateRejects/min_capacity"],
   },
+  {
+    name: "a duplicate app:environment variable keeps the last value",
+    file: "config/load.go",
+    from: "if _, dup := out[name]; dup {",
+    to: "if _, dup := out[name]; dup && false {",
+    pkg: "./config",
+    expect: ["TestLoadRejects/duplicate_environment_variable"],
+  },
+  {
+    name: "a duplicate variable in app:environment's JSON keeps the last value",
+    file: "config/load.go",
+    from: "if name := duplicateJSONName(s); name != \"\" {",
+    to: "if name := duplicateJSONName(s); name == \"-\" {",
+    pkg: "./config",
+    expect: ["TestLoadRejects/duplicate_environment_variable_in_JSON"],
+  },
+  {
+    name: "a free-storage alarm the database can never clear is accepted",
+    file: "config/validate.go",
+    from: "if m.DBFreeStorageGiB < 1 || m.DBFreeStorageGiB >= ceiling {",
+    to: "if m.DBFreeStorageGiB < 1 || m.DBFreeStorageGiB > 65536 {",
+    pkg: "./config",
+    expect: ["TestLoadRejects/alarm_DB_storage_at_the_autoscaling_ceiling", "TestLoadRejects/alarm_DB_storage_at_allocated_storage_without_autoscaling"],
+  },
 
   // Migration runner
   {
