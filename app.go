@@ -10,8 +10,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,11 +34,46 @@ const sampleImageDir = "sampleapi"
 func main() {
 	// The CDK CLI (and scripts/synth.sh) name the output directory in
 	// CDK_OUTDIR; without it the CDK picks a temporary one.
-	if err := synthesizeApp(os.Getenv("CDK_OUTDIR"), awscdk.AppProps{}, func(app awscdk.App, cfg config.Config) { build(app, cfg) }); err != nil {
+	// A configuration error is reported before the jsii kernel starts
+	// (about 2 s of Node.js), so that it comes at once and alone.
+	if ctx, ok := cliContext(); ok {
+		if _, err := config.Load(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	err := synthesizeApp(os.Getenv("CDK_OUTDIR"), awscdk.AppProps{}, func(app awscdk.App, cfg config.Config) { build(app, cfg) })
+	// Close stops the jsii kernel's Node.js process and removes the 2 MB
+	// runtime it unpacked into the temporary directory (jsii-runtime.*);
+	// without it every synthesis leaves one behind.
+	jsii.Close()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		jsii.Close()
 		os.Exit(1)
 	}
+}
+
+// cliContext reads the context the CDK CLI (or scripts/synth.sh) hands the
+// app, as aws-cdk-lib's App does: CDK_CONTEXT_JSON, overlaid with the file
+// that CONTEXT_OVERFLOW_LOCATION_ENV names when the context is too large
+// for the environment. ok is false when either does not parse; the App then
+// reports it.
+func cliContext() (ctx map[string]any, ok bool) {
+	ctx = map[string]any{}
+	if s := os.Getenv("CDK_CONTEXT_JSON"); s != "" {
+		if json.Unmarshal([]byte(s), &ctx) != nil {
+			return nil, false
+		}
+	}
+	if file := os.Getenv("CONTEXT_OVERFLOW_LOCATION_ENV"); file != "" {
+		raw, err := os.ReadFile(file)
+		overflow := map[string]any{}
+		if err != nil || json.Unmarshal(raw, &overflow) != nil {
+			return nil, false
+		}
+		maps.Copy(ctx, overflow)
+	}
+	return ctx, true
 }
 
 // notes receives what synthesizeApp has to say that is not an error.

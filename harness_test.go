@@ -117,6 +117,14 @@ func testContext() (map[string]any, error) {
 	return ctx, nil
 }
 
+// TestMain stops the jsii kernel once every test has run: that removes the
+// runtime it unpacked into the temporary directory (jsii-runtime.*), which
+// each test binary would otherwise leave behind.
+func TestMain(m *testing.M) {
+	defer jsii.Close()
+	m.Run()
+}
+
 var synthesize = sync.OnceValues(func() (*fixture, error) {
 	base, err := testContext()
 	if err != nil {

@@ -15,8 +15,10 @@ progress() {
   "$@" &
   pid=$!
   (
-    # sleep in the background so that TERM ends the ticker at once.
-    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    # sleep in the background so that TERM ends the ticker at once. TERM can
+    # come before the first sleep has started: nap is empty then.
+    nap=""
+    trap 'if [ -n "$nap" ]; then kill "$nap" 2>/dev/null; fi; exit 0' TERM
     nap_for() { sleep "$1" & nap=$!; wait "$nap"; }
     nap_for "$quiet"
     kill -0 "$pid" 2>/dev/null || exit 0

@@ -35,5 +35,29 @@ if grep -q '"missing"' "$outdir/manifest.json"; then
   echo "synth: this configuration needs context lookups (availability zones of app:account/app:region); run 'npx cdk synth' once with AWS credentials to cache them in cdk.context.json" >&2
   exit 1
 fi
-n=$(ls "$outdir"/*.template.json | wc -l)
+# Count this synthesis's stacks from its manifest: the directory may also
+# hold templates of another profile or app:name synthesized there before.
+stacks=$(node -e '
+  const m = require(require("path").resolve(process.argv[1], "manifest.json"));
+  for (const a of Object.values(m.artifacts || {})) if (a.type === "aws:cloudformation:stack") console.log(a.properties.templateFile);
+' "$outdir")
+n=$(grep -c . <<<"$stacks" || true)
+others=0
+for t in "$outdir"/*.template.json; do
+  [ -e "$t" ] && ! grep -qxF "$(basename "$t")" <<<"$stacks" && others=$((others + 1))
+done
 echo "Synthesized $n templates to $outdir"
+if [ "$others" -gt 0 ]; then
+  echo "($outdir also holds $others templates of an earlier synthesis with other settings; not part of this one)"
+fi
+# The next step, with the same settings.
+next=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -c | --context) next+=" -c $(printf '%q' "${2:-}")"; shift ;;
+    --context=*) next+=" -c $(printf '%q' "${1#--context=}")" ;;
+    -o | --output) shift ;;
+  esac
+  shift
+done
+echo "Next (needs AWS credentials): npx cdk diff$next, then npx cdk deploy --all$next"

@@ -18,3 +18,5 @@ progress "test: go vet ./..." "~10 s; the first run compiles the CDK's Go bindin
 progress "test: go test ./... of the CDK app: 4 deployments synthesized, then the assertions" "~10 s, ~30 s when the test binaries are new" \
   go test -count=1 ./...
 bash sampleapi/scripts/test.sh
+# The sample API's script ends by stopping its PostgreSQL; say how it all went.
+echo "test: all passed (gofmt, go vet, go test ./... of the CDK app, the sample API's tests)"
