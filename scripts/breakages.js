@@ -256,6 +256,38 @@ const breakages = [
     pkg: "./config",
     expect: ["TestLoadRejects/alarm_DB_storage_at_the_autoscaling_ceiling", "TestLoadRejects/alarm_DB_storage_at_allocated_storage_without_autoscaling"],
   },
+  {
+    name: "Fargate: the 2048-CPU row accepts 2048 MiB",
+    file: "constructs/fargate/settings.go",
+    from: "2048:  steps(4096, 16384, 1024),",
+    to: "2048:  steps(2048, 16384, 1024),",
+    pkg: "./constructs/fargate",
+    expect: ["TestFargateCPUMemoryTable/2048"],
+  },
+  {
+    name: "Fargate: the 8192-CPU row steps by 1 GiB, not 4",
+    file: "constructs/fargate/settings.go",
+    from: "8192:  steps(16384, 61440, 4096),",
+    to: "8192:  steps(16384, 61440, 1024),",
+    pkg: "./constructs/fargate",
+    expect: ["TestFargateCPUMemoryTable/8192"],
+  },
+  {
+    name: "Fargate: the 16384-CPU row stops short of 120 GiB",
+    file: "constructs/fargate/settings.go",
+    from: "16384: steps(32768, 122880, 8192),",
+    to: "16384: steps(32768, 114688, 8192),",
+    pkg: "./constructs/fargate",
+    expect: ["TestFargateCPUMemoryTable/16384"],
+  },
+  {
+    name: "Fargate: the 256-CPU row accepts 1536 MiB",
+    file: "constructs/fargate/settings.go",
+    from: "256:   {512, 1024, 2048},",
+    to: "256:   {512, 1024, 1536, 2048},",
+    pkg: "./constructs/fargate",
+    expect: ["TestFargateCPUMemoryTable"],
+  },
 
   // Migration runner
   {

@@ -1,6 +1,7 @@
 package fargate
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -117,5 +118,54 @@ func TestLongestAllowedDeploymentsPass(t *testing.T) {
 		if p := s.WithDefaults().Validate(); len(p) != 0 {
 			t.Errorf("%+v rejected: %v", s, Error(p))
 		}
+	}
+}
+
+// TestFargateCPUMemoryTable holds the CPU and memory pairs against the
+// "Task CPU and memory" table of the Amazon ECS developer guide (Linux),
+// transcribed here independently of fargateMemory: each row's minimum,
+// maximum and first step are accepted, and one step below the minimum,
+// one above the maximum and half a step between two sizes are refused.
+func TestFargateCPUMemoryTable(t *testing.T) {
+	table := []struct {
+		cpu, min, max, step int
+	}{
+		{256, 512, 2048, 512}, // 512, 1024, 2048: listed, not a range
+		{512, 1024, 4096, 1024},
+		{1024, 2048, 8192, 1024},
+		{2048, 4096, 16384, 1024},
+		{4096, 8192, 30720, 1024},
+		{8192, 16384, 61440, 4096},
+		{16384, 32768, 122880, 8192},
+	}
+	check := func(t *testing.T, cpu, mem int, ok bool) {
+		t.Helper()
+		s := Settings{CPU: cpu, MemoryMiB: mem}.WithDefaults()
+		var refused bool
+		for _, p := range s.Validate() {
+			refused = refused || p.Field == "MemoryMiB" || p.Field == "CPU"
+		}
+		if refused == ok {
+			t.Errorf("cpu %d with memory %d MiB: accepted %v, want %v", cpu, mem, !refused, ok)
+		}
+	}
+	for _, r := range table {
+		t.Run(fmt.Sprint(r.cpu), func(t *testing.T) {
+			below := r.min - r.step
+			if below <= 0 { // 0 would take the default
+				below = r.min / 2
+			}
+			check(t, r.cpu, r.min, true)
+			check(t, r.cpu, r.min+r.step, true)
+			check(t, r.cpu, r.max, true)
+			check(t, r.cpu, below, false)
+			check(t, r.cpu, r.max+r.step, false)
+			check(t, r.cpu, r.min+r.step/2, false)
+		})
+	}
+	// 256 lists 512, 1024 and 2048: 1536 lies on no step of it.
+	check(t, 256, 1536, false)
+	for _, cpu := range []int{128, 3072, 32768} {
+		check(t, cpu, 8192, false)
 	}
 }
