@@ -106,12 +106,15 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 		d       deployment
 		want    map[string]any // DeploymentConfiguration fields
 		absent  []string
+		// breaker: the circuit breaker is on only where AWS documents it
+		// (rolling and blue/green); canary and linear rely on their alarms.
+		breaker bool
 	}{
 		{"prod", f.prod, map[string]any{"Strategy": "CANARY", "BakeTimeInMinutes": 5.0,
-			"CanaryConfiguration": map[string]any{"CanaryPercent": 10.0, "CanaryBakeTimeInMinutes": 10.0}}, []string{"LinearConfiguration"}},
+			"CanaryConfiguration": map[string]any{"CanaryPercent": 10.0, "CanaryBakeTimeInMinutes": 10.0}}, []string{"LinearConfiguration"}, false},
 		{"options", f.options, map[string]any{"Strategy": "LINEAR", "BakeTimeInMinutes": 5.0,
-			"LinearConfiguration": map[string]any{"StepPercent": 25.0, "StepBakeTimeInMinutes": 5.0}}, []string{"CanaryConfiguration"}},
-		{"custom", f.custom, map[string]any{"Strategy": "BLUE_GREEN", "BakeTimeInMinutes": 15.0}, []string{"CanaryConfiguration", "LinearConfiguration"}},
+			"LinearConfiguration": map[string]any{"StepPercent": 25.0, "StepBakeTimeInMinutes": 5.0}}, []string{"CanaryConfiguration"}, false},
+		{"custom", f.custom, map[string]any{"Strategy": "BLUE_GREEN", "BakeTimeInMinutes": 15.0}, []string{"CanaryConfiguration", "LinearConfiguration"}, true},
 	} {
 		t.Run(v.variant, func(t *testing.T) {
 			d := stratService(t, f, v.d)
@@ -129,9 +132,12 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 					}
 				}
 			})
-			t.Run("circuit breaker kept", func(t *testing.T) {
-				if want := map[string]any{"Enable": true, "Rollback": true}; !reflect.DeepEqual(config["DeploymentCircuitBreaker"], want) {
+			t.Run("circuit breaker only where AWS documents it", func(t *testing.T) {
+				if want := map[string]any{"Enable": v.breaker, "Rollback": v.breaker}; !reflect.DeepEqual(config["DeploymentCircuitBreaker"], want) {
 					t.Errorf("DeploymentCircuitBreaker = %v, want %v", config["DeploymentCircuitBreaker"], want)
+				}
+				if stratPath(config, "Alarms", "Enable") != true || stratPath(config, "Alarms", "Rollback") != true {
+					t.Errorf("Alarms = %v, want rollback alarms on", config["Alarms"])
 				}
 			})
 			t.Run("switching from rolling replaces the service", func(t *testing.T) {
@@ -269,6 +275,12 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 				}
 				if !reflect.DeepEqual(judged, want) {
 					t.Errorf("deployment alarms judge %v, want %v", judged, want)
+				}
+			})
+			t.Run("service depends on its rollback alarms (ECS knows them by name only)", func(t *testing.T) {
+				alarms := d.ids("AWS::CloudWatch::Alarm")
+				if len(alarms) == 0 || !stratContains(d.resources[svcID]["DependsOn"], alarms...) {
+					t.Errorf("service DependsOn %v, want every alarm of %v", d.resources[svcID]["DependsOn"], alarms)
 				}
 			})
 			t.Run("request scaling counts both target groups", func(t *testing.T) {

@@ -175,6 +175,12 @@ func addTrafficShift(c constructs.Construct, pattern ecspatterns.ApplicationLoad
 			names[i] = jsii.String(*awscdk.Stack_Of(c).StackName() + "-" + *c.Node().Id() + "-" + *a.Node().Id())
 		}
 		service.EnableDeploymentAlarms(&names, &ecs.DeploymentAlarmOptions{Behavior: ecs.AlarmBehavior_ROLLBACK_ON_ALARM})
+		// The names carry no reference: without the dependency the service
+		// could be created or updated before its alarms exist, and ECS would
+		// watch alarms it cannot find (as on the rolling path, service.go).
+		for _, a := range shift.RollbackAlarms {
+			service.Node().AddDependency(a)
+		}
 	}
 	return shift
 }

@@ -79,7 +79,7 @@ func (p LoadBalancedServiceProps) validate() (LoadBalancedServiceProps, error) {
 // Application Load Balancer, built on ecspatterns.ApplicationLoadBalancedFargateService
 // with the defaults a production API needs: private subnets without public
 // IPs, no listener open to the world, deployment circuit breaker with
-// rollback, fast target deregistration, container logs that expire, and
+// rollback (rolling and blue/green) or rollback alarms, fast target deregistration, container logs that expire, and
 // autoscaling on CPU and on requests per task.
 type LoadBalancedService struct {
 	constructs.Construct
@@ -169,7 +169,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		// owns the task count"). ecs-patterns in CDK v2 omits it when unset.
 		MinHealthyPercent:          jsii.Number(100),
 		MaxHealthyPercent:          jsii.Number(200),
-		CircuitBreaker:             &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		CircuitBreaker:             circuitBreaker(p.DeploymentStrategy),
 		HealthCheckGracePeriod:     awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGracePeriodSeconds)),
 		PropagateTags:              ecs.PropagatedTagSource_SERVICE,
 		EnableECSManagedTags:       jsii.Bool(true),
@@ -272,6 +272,18 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		TargetGroupFullName:  tg.TargetGroupFullName(),
 		TrafficShift:         shift,
 	}
+}
+
+// circuitBreaker is the deployment circuit breaker for a strategy: on, with
+// rollback, where AWS documents it (the ECS developer guide, "Amazon ECS
+// deployment failure detection": "Both methods only support rolling update
+// deployment and blue/green deployment types"); explicitly off for canary
+// and linear, which roll back on their alarms (see addTrafficShift). Off
+// rather than absent, so an update from a template that had it on turns it
+// off whatever CloudFormation does with a removed property.
+func circuitBreaker(strategy string) *ecs.DeploymentCircuitBreaker {
+	on := strategy == fargate.Rolling || strategy == fargate.BlueGreen
+	return &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(on), Rollback: jsii.Bool(on)}
 }
 
 // newLinuxTaskDefinition creates the Fargate task definition "Task" under

@@ -149,10 +149,32 @@ const breakages = [
   {
     name: "deployment circuit breaker does not roll back",
     file: "constructs/service.go",
-    from: "CircuitBreaker:             &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},",
-    to: "CircuitBreaker:             &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(false)},",
+    from: "return &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(on), Rollback: jsii.Bool(on)}",
+    to: "return &ecs.DeploymentCircuitBreaker{Enable: jsii.Bool(on), Rollback: jsii.Bool(false)}",
     pkg: ".",
-    expect: ["TestService/circuit_breaker_and_rollback;_task_count_left_to_the_autoscaler_(TestTaskCount)"],
+    expect: [
+      "TestService/circuit_breaker_and_rollback;_task_count_left_to_the_autoscaler_(TestTaskCount)",
+      "TestTrafficShiftingStrategies/custom/circuit_breaker_only_where_AWS_documents_it",
+    ],
+  },
+  {
+    name: "circuit breaker on with canary and linear (AWS documents it for rolling and blue/green only)",
+    file: "constructs/service.go",
+    from: "on := strategy == fargate.Rolling || strategy == fargate.BlueGreen",
+    to: "on := true",
+    pkg: ".",
+    expect: [
+      "TestTrafficShiftingStrategies/prod/circuit_breaker_only_where_AWS_documents_it",
+      "TestTrafficShiftingStrategies/options/circuit_breaker_only_where_AWS_documents_it",
+    ],
+  },
+  {
+    name: "shifted service does not depend on its rollback alarms",
+    file: "constructs/deployment.go",
+    from: "service.Node().AddDependency(a)",
+    to: "_ = a",
+    pkg: ".",
+    expect: ["TestTrafficShiftingStrategies/prod/service_depends_on_its_rollback_alarms_(ECS_knows_them_by_name_only)"],
   },
   {
     name: "DB_SSLMODE set to disable",
