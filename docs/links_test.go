@@ -164,3 +164,30 @@ func TestSlug(t *testing.T) {
 		}
 	}
 }
+
+// ciNamesReadme matches what .ci/run says it runs as the README's command:
+// "README: bash scripts/test.sh".
+var ciNamesReadme = regexp.MustCompile(`README: (bash scripts/[a-z.]+)`)
+
+// TestReadmeHasCICommands holds the promise .ci/run makes in its step names:
+// the commands CI runs as "the README's" are the ones the README tells the
+// user to run, so a user's green run means what CI's does.
+func TestReadmeHasCICommands(t *testing.T) {
+	ci, err := os.ReadFile("../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := ciNamesReadme.FindAllStringSubmatch(string(ci), -1)
+	if len(found) == 0 {
+		t.Fatal(`.ci/run names no "README: bash scripts/..." command: the pattern or .ci/run changed`)
+	}
+	for _, m := range found {
+		if !strings.Contains(string(readme), m[1]) {
+			t.Errorf(".ci/run runs %q as the README's command, and README.md does not name it", m[1])
+		}
+	}
+}

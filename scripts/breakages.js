@@ -366,6 +366,14 @@ const breakages = [
     pkg: "./config",
     expect: ["TestConfigurationReference"],
   },
+  {
+    name: "CI's test command no longer the README's",
+    file: ".ci/run",
+    from: 'step "tests (README: bash scripts/test.sh;',
+    to: 'step "tests (README: bash scripts/check.sh;',
+    pkg: "./docs",
+    expect: ["TestReadmeHasCICommands"],
+  },
 ];
 
 const root = path.resolve(__dirname, "..");
