@@ -84,7 +84,6 @@ func TestRollingByDefaultInDev(t *testing.T) {
 		{"no strategy: ECS rolls", stratPath(svc, "DeploymentConfiguration", "Strategy"), nil},
 		{"no alternate target group", stratPath(svc, "LoadBalancers", 0, "AdvancedConfiguration"), nil},
 		{"one target group", len(d.ids("AWS::ElasticLoadBalancingV2::TargetGroup")), 1},
-		{"no listener rule", len(d.ids("AWS::ElasticLoadBalancingV2::ListenerRule")), 0},
 		{"service keeps its logical ID", strings.HasSuffix(id, appconstructs.ShiftedServiceSuffix), false},
 		{"no bake time", stratPath(svc, "DeploymentConfiguration", "BakeTimeInMinutes"), nil},
 	} {
@@ -94,6 +93,56 @@ func TestRollingByDefaultInDev(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSwitchBackToRolling holds the order of operations when a deployment
+// goes from canary, linear or blue/green (prod) back to rolling (dev's
+// template stands for the new one: the Service stacks share construct paths).
+// The last shifted deployment may have left production on the alternate
+// target group. CloudFormation creates and updates first and deletes in its
+// cleanup phase, so: the rolling service is new (a replacement), the
+// production rule is the same resource (an update), updated only after the
+// new service exists, and then forwards to the primary group alone; the old
+// service and the alternate group, deleted last, get no traffic by then.
+func TestSwitchBackToRolling(t *testing.T) {
+	f := app(t)
+	rolling, shifted := stratService(t, f, f.dev), stratService(t, f, f.prod)
+	rollingSvc, _ := rolling.one(t, "AWS::ECS::Service")
+	shiftedSvc, _ := shifted.one(t, "AWS::ECS::Service")
+	ruleID, rule := rolling.one(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+	shiftedRuleID, _ := shifted.one(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+	_, listener := rolling.one(t, "AWS::ElasticLoadBalancingV2::Listener")
+	t.Run("the service is replaced: a new one starts beside the old", func(t *testing.T) {
+		if rollingSvc == shiftedSvc {
+			t.Errorf("both strategies name the service %s", rollingSvc)
+		}
+	})
+	t.Run("the production rule is updated in place, not replaced (same logical ID)", func(t *testing.T) {
+		if ruleID != shiftedRuleID {
+			t.Errorf("rolling rule %s, shifted rule %s: a new rule would be created first and the old one deleted last", ruleID, shiftedRuleID)
+		}
+	})
+	t.Run("the rule is updated after the new service exists", func(t *testing.T) {
+		if dep := rolling.resources[ruleID]["DependsOn"]; !stratContains(dep, rollingSvc) {
+			t.Errorf("rule DependsOn %v, want the service %s", dep, rollingSvc)
+		}
+		if dep := rolling.resources[rollingSvc]["DependsOn"]; stratContains(dep, ruleID) {
+			t.Errorf("service DependsOn %v includes the rule: a cycle", dep)
+		}
+	})
+	t.Run("the rule then forwards every path to the primary target group only", func(t *testing.T) {
+		primary := stratPath(listener, "DefaultActions", 0, "TargetGroupArn")
+		want := []any{map[string]any{"Type": "forward", "TargetGroupArn": primary}}
+		if got := rule["Actions"]; !reflect.DeepEqual(got, want) {
+			t.Errorf("rule Actions = %v, want %v", got, want)
+		}
+		if got := stratPath(rule, "Conditions", 0, "PathPatternConfig", "Values"); !reflect.DeepEqual(got, []any{"/*"}) {
+			t.Errorf("rule matches %v, want every path", got)
+		}
+		if got := len(rolling.ids("AWS::ElasticLoadBalancingV2::TargetGroup")); got != 1 {
+			t.Errorf("%d target groups under rolling, want 1 (the alternate goes in the cleanup phase)", got)
+		}
+	})
 }
 
 // TestTrafficShiftingStrategies: prod (canary, the prod default), Options

@@ -66,15 +66,10 @@ func addTrafficShift(c constructs.Construct, pattern ecspatterns.ApplicationLoad
 	})
 	alternate.SetAttribute(jsii.String("deregistration_delay.timeout_seconds"), jsii.String(strconv.Itoa(DeregistrationDelay)))
 
-	rule := elbv2.NewApplicationListenerRule(c, jsii.String("ProductionRule"), &elbv2.ApplicationListenerRuleProps{
-		Listener:   pattern.Listener(),
-		Priority:   jsii.Number(1),
-		Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings("/*"))},
-		Action: elbv2.ListenerAction_WeightedForward(&[]*elbv2.WeightedTargetGroup{
-			{TargetGroup: primary, Weight: jsii.Number(100)},
-			{TargetGroup: alternate, Weight: jsii.Number(0)},
-		}, nil),
-	})
+	rule := newProductionRule(c, pattern.Listener(), elbv2.ListenerAction_WeightedForward(&[]*elbv2.WeightedTargetGroup{
+		{TargetGroup: primary, Weight: jsii.Number(100)},
+		{TargetGroup: alternate, Weight: jsii.Number(0)},
+	}, nil))
 
 	// Least privilege instead of AmazonECSInfrastructureRolePolicyForLoadBalancers,
 	// which allows the same actions on every target group, listener and rule
@@ -149,8 +144,9 @@ func addTrafficShift(c constructs.Construct, pattern ecspatterns.ApplicationLoad
 	// Switching between rolling and traffic shifting replaces the service:
 	// after a shifted deployment ECS may have left production on the
 	// alternate target group, which an in-place switch to rolling would
-	// empty. A new service starts beside the old one; the old one, and with
-	// it the rule, goes only when the new one is stable.
+	// empty. A new service starts beside the old one, the production rule
+	// (kept under rolling, see forwardToPrimaryAfter) moves to it, and the
+	// old one goes last, in CloudFormation's cleanup phase.
 	cfn.OverrideLogicalId(jsii.String(*awscdk.Stack_Of(c).GetLogicalId(cfn) + ShiftedServiceSuffix))
 
 	shift := &TrafficShift{AlternateTargetGroup: alternate, ProductionRule: rule, Role: role}

@@ -184,7 +184,10 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 	var shift *TrafficShift
 	if p.ShiftsTraffic() {
 		shift = addTrafficShift(c, pattern, p, alb)
-	} else if p.Rollback5xxPerMinute > 0 {
+	} else {
+		forwardToPrimaryAfter(c, pattern)
+	}
+	if !p.ShiftsTraffic() && p.Rollback5xxPerMinute > 0 {
 		// The circuit breaker catches tasks that never become healthy; this
 		// alarm catches tasks that are healthy but fail requests.
 		// A physical name, not the CloudFormation-generated one: ECS refers to
@@ -272,6 +275,54 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		TargetGroupFullName:  tg.TargetGroupFullName(),
 		TrafficShift:         shift,
 	}
+}
+
+// forwardToPrimaryAfter keeps the production listener rule (see
+// addTrafficShift) under Rolling, forwarding every request to the primary
+// target group, and makes it wait for the service. This orders a switch from
+// canary, linear or blue/green back to rolling, when the last shifted
+// deployment may have left production on the alternate target group:
+// CloudFormation creates the new (rolling) service, whose tasks register in
+// the primary group; then updates this rule (same logical ID, so an update,
+// not a replacement) to send everything there; and only in its cleanup phase,
+// after every create and update, deletes the old service and the alternate
+// group, which no longer receive traffic. Without the rule, the old service
+// would drain while a deleted-last rule still sent every request to its group.
+//
+// An L1 rule at the L2 rule's path (ProductionRule/Resource, the same logical
+// ID): the L2 rule would register itself with the target group, making every
+// service attached to that group depend on it, a cycle with the dependency
+// here.
+func forwardToPrimaryAfter(c constructs.Construct, pattern ecspatterns.ApplicationLoadBalancedFargateService) {
+	scope := constructs.NewConstruct(c, jsii.String(ProductionRuleID))
+	rule := elbv2.NewCfnListenerRule(scope, jsii.String("Resource"), &elbv2.CfnListenerRuleProps{
+		ListenerArn: pattern.Listener().ListenerArn(),
+		Priority:    jsii.Number(1),
+		Conditions: &[]any{&elbv2.CfnListenerRule_RuleConditionProperty{
+			Field:             jsii.String("path-pattern"),
+			PathPatternConfig: &elbv2.CfnListenerRule_PathPatternConfigProperty{Values: jsii.Strings("/*")},
+		}},
+		Actions: &[]any{&elbv2.CfnListenerRule_ActionProperty{
+			Type:           jsii.String("forward"),
+			TargetGroupArn: pattern.TargetGroup().TargetGroupArn(),
+		}},
+	})
+	rule.Node().AddDependency(pattern.Service())
+}
+
+// ProductionRuleID is the production listener rule's construct ID under every
+// strategy: the rule must keep its logical ID across a strategy switch.
+const ProductionRuleID = "ProductionRule"
+
+// newProductionRule is the rule matching every path on the listener the HTTP
+// API's VPC link targets, at the highest priority.
+func newProductionRule(c constructs.Construct, listener elbv2.ApplicationListener, action elbv2.ListenerAction) elbv2.ApplicationListenerRule {
+	return elbv2.NewApplicationListenerRule(c, jsii.String(ProductionRuleID), &elbv2.ApplicationListenerRuleProps{
+		Listener:   listener,
+		Priority:   jsii.Number(1),
+		Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings("/*"))},
+		Action:     action,
+	})
 }
 
 // circuitBreaker is the deployment circuit breaker for a strategy: on, with
