@@ -16,14 +16,12 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/example/fargate-api/config"
-	appconstructs "github.com/example/fargate-api/constructs"
 	"github.com/example/fargate-api/stacks"
 )
 
@@ -191,25 +189,18 @@ func build(app awscdk.App, cfg config.Config) deployment {
 	}
 	prod := cfg.Profile == config.ProfileProd
 
-	netProps := networkProps(cfg)
-	netProps.StackProps = stackProps("Network", "VPC, subnets, NAT and flow logs")
-	net := stacks.NewNetwork(app, cfg.StackName("Network"), netProps)
+	net := stacks.NewNetwork(app, cfg.StackName("Network"), stacks.NetworkProps{
+		StackProps:   stackProps("Network", "VPC, subnets, NAT and flow logs"),
+		Network:      cfg.Network,
+		ExecEndpoint: cfg.Service.EnableExecuteCommand,
+	})
 
 	dbProps := stackProps("Database", "RDS for PostgreSQL and its credentials")
 	dbProps.TerminationProtection = jsii.Bool(prod)
 	db := stacks.NewDatabase(app, cfg.StackName("Database"), stacks.DatabaseProps{
-		StackProps:             dbProps,
-		VPC:                    net.VPC,
-		EngineVersion:          cfg.Database.EngineVersion,
-		InstanceClass:          cfg.Database.InstanceClass,
-		AllocatedStorageGiB:    cfg.Database.AllocatedStorageGiB,
-		MaxAllocatedStorageGiB: cfg.Database.MaxAllocatedStorageGiB,
-		BackupRetentionDays:    cfg.Database.BackupRetentionDays,
-		DatabaseName:           cfg.Database.Name,
-		MultiAZ:                cfg.Database.MultiAZ,
-		Protected:              cfg.Database.Protected,
-		KeepLegacySecret:       cfg.Database.KeepLegacySecret,
-		LogRetentionDays:       cfg.Database.LogRetentionDays,
+		StackProps: dbProps,
+		VPC:        net.VPC,
+		Database:   cfg.Database,
 	})
 
 	svc := stacks.NewService(app, cfg.StackName("Service"), stacks.ServiceProps{
@@ -220,51 +211,20 @@ func build(app awscdk.App, cfg config.Config) deployment {
 		DatabaseName:         db.DatabaseName,
 		DatabasePort:         db.Port,
 		RuntimeUsername:      stacks.RuntimeUsername,
-		MigrationCommand:     migrationCommand(cfg.Service.MigrationCommand),
-		OpenEgress:           cfg.Service.OpenEgress,
-		ClusterName:          cfg.Service.ClusterName,
-		Image:                cfg.Service.Image,
 		SampleImageDir:       sampleImageDir,
 		ALBAccessLogs:        cfg.Region != "",
 		Endpoints:            net.Endpoints,
-		Settings:             cfg.Service.Settings,
+		Service:              cfg.Service,
 	})
 
-	a := cfg.API
-	apiProps := stacks.APIProps{
-		StackProps:             stackProps("Api", "API Gateway HTTP API and VPC link"),
-		VPC:                    net.VPC,
-		Listener:               svc.Listener,
-		LoadBalancer:           svc.LoadBalancer,
-		Routes:                 httpRoutes(a.Routes),
-		StageName:              a.StageName,
-		ThrottleRateLimit:      a.ThrottleRateLimit,
-		ThrottleBurstLimit:     a.ThrottleBurstLimit,
-		AccessLogRetentionDays: a.AccessLogRetentionDays,
-		PublicRoutes:           httpRoutes(a.PublicRoutes),
-	}
-	if a.JWTIssuer != "" {
-		apiProps.JWT = &appconstructs.JWTAuth{Issuer: a.JWTIssuer, Audience: a.JWTAudience}
-	}
-	if len(a.CORSAllowOrigins) > 0 {
-		apiProps.CORS = &appconstructs.CORS{
-			AllowOrigins:  a.CORSAllowOrigins,
-			AllowMethods:  a.CORSAllowMethods,
-			AllowHeaders:  a.CORSAllowHeaders,
-			MaxAgeSeconds: a.CORSMaxAgeSeconds,
-		}
-	}
-	if a.DomainName != "" {
-		apiProps.Domain = &appconstructs.CustomDomain{
-			Name:           a.DomainName,
-			CertificateARN: a.CertificateARN,
-			HostedZoneID:   a.HostedZoneID,
-			HostedZoneName: a.HostedZoneName,
-		}
-	}
-	api := stacks.NewAPI(app, cfg.StackName("Api"), apiProps)
+	api := stacks.NewAPI(app, cfg.StackName("Api"), stacks.APIProps{
+		StackProps:   stackProps("Api", "API Gateway HTTP API and VPC link"),
+		VPC:          net.VPC,
+		Listener:     svc.Listener,
+		LoadBalancer: svc.LoadBalancer,
+		Settings:     cfg.API,
+	})
 
-	m := cfg.Monitoring
 	mon := stacks.NewMonitoring(app, cfg.StackName("Monitoring"), stacks.MonitoringProps{
 		StackProps:                   stackProps("Monitoring", "Alarms, alarm topic and dashboard"),
 		API:                          api.HTTPAPI.API,
@@ -274,49 +234,8 @@ func build(app awscdk.App, cfg config.Config) deployment {
 		Service:                      svc.FargateService,
 		Database:                     db.Instance,
 		NATInstanceAlarms:            net.NATInstanceAlarms,
-		AlarmEmail:                   m.AlarmEmail,
-		API5xxPercent:                m.API5xxPercent,
-		APILatencyP99Ms:              m.APILatencyP99Ms,
-		Target5xxPerMinute:           m.Target5xxPerMinute,
-		TargetResponseP99Ms:          m.TargetResponseP99Ms,
-		ServiceCPUPercent:            m.ServiceCPUPercent,
-		ServiceMemoryPercent:         m.ServiceMemoryPercent,
-		DBCPUPercent:                 m.DBCPUPercent,
-		DBFreeStorageGiB:             m.DBFreeStorageGiB,
-		DBConnections:                m.DBConnections,
+		Monitoring:                   cfg.Monitoring,
 	})
 
 	return deployment{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
-}
-
-// networkProps maps the configuration onto the Network stack's props.
-func networkProps(cfg config.Config) stacks.NetworkProps {
-	n := cfg.Network
-	p := stacks.NetworkProps{
-		MaxAZs:               n.MaxAZs,
-		NATGateways:          n.NATGateways,
-		ExecEndpoint:         cfg.Service.EnableExecuteCommand,
-		FlowLogRetentionDays: n.FlowLogRetentionDays,
-	}
-	if n.NATProvider == config.NATInstance {
-		p.NATInstanceType = n.NATInstanceType
-	}
-	return p
-}
-
-// migrationCommand splits app:migrationCommand into the task's arguments;
-// "none" turns the migration task off.
-func migrationCommand(s string) []string {
-	if strings.TrimSpace(s) == config.MigrationOff {
-		return nil
-	}
-	return strings.Fields(s)
-}
-
-func httpRoutes(routes []config.Route) []appconstructs.HTTPRoute {
-	out := make([]appconstructs.HTTPRoute, len(routes))
-	for i, r := range routes {
-		out[i] = appconstructs.HTTPRoute{Method: r.Method, Path: r.Path}
-	}
-	return out
 }

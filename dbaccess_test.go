@@ -363,14 +363,6 @@ func TestDatabaseAccess(t *testing.T) {
 	})
 }
 
-func TestMigrationCommandSetting(t *testing.T) {
-	for in, want := range map[string][]string{"migrate": {"migrate"}, " db  migrate --yes ": {"db", "migrate", "--yes"}, "none": nil, " none ": nil} {
-		if got := migrationCommand(in); !slices.Equal(got, want) {
-			t.Errorf("migrationCommand(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestImageContract holds both task definitions to sampleapi/contract.json,
 // which the sample API's own tests read too: variable names, fixed values,
 // the migrate command.

@@ -250,8 +250,10 @@ func TestNATInstancesInProd(t *testing.T) {
 	}
 	a := awscdk.NewApp(&awscdk.AppProps{Context: &flags, BuiltinCloudFormationValidation: jsii.Bool(false)})
 	addChecks(a)
-	p := networkProps(cfg)
-	p.StackProps = awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}}
+	p := stacks.NetworkProps{
+		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}},
+		Network:    cfg.Network,
+	}
 	net := stacks.NewNetwork(a, "ProdNatInstances", p)
 	// cdk.json's @aws-cdk/core:annotationsInValidationReport makes synth
 	// fail on any unsuppressed cdk-nag finding.

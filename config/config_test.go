@@ -30,7 +30,7 @@ func TestLoadDefaultsPerProfile(t *testing.T) {
 		{"prod database is protected", prod.Database.Protected, true},
 		{"dev ALB is deletable", dev.Service.LoadBalancerDeletionProtection, false},
 		{"prod ALB has deletion protection", prod.Service.LoadBalancerDeletionProtection, true},
-		{"default route proxies everything", dev.API.Routes, []Route{{"ANY", "/{proxy+}"}}},
+		{"default route proxies everything", dev.API.Routes, []Route{{Method: "ANY", Path: "/{proxy+}"}}},
 		{"default stage is prod", dev.API.StageName, "prod"},
 		{"two tasks by default", dev.Service.MinCapacity, 2},
 		{"x86 by default", dev.Service.CPUArchitecture, ArchX86},
@@ -74,7 +74,7 @@ func TestLoadOverrides(t *testing.T) {
 		{"cpu from a string", c.Service.CPU, 1024},
 		{"memory from a number", c.Service.MemoryMiB, 3072},
 		{"architecture normalized", c.Service.CPUArchitecture, ArchARM},
-		{"routes parsed", c.API.Routes, []Route{{"POST", "/users"}, {"GET", "/products"}, {"GET", "/products/{id}"}}},
+		{"routes parsed", c.API.Routes, []Route{{Method: "POST", Path: "/users"}, {Method: "GET", Path: "/products"}, {Method: "GET", Path: "/products/{id}"}}},
 		{"environment parsed", c.Service.Environment, map[string]string{"LOG_LEVEL": "debug", "FEATURE_X": "on"}},
 		{"bool from a string", c.Database.MultiAZ, false},
 		{"bool from JSON", c.Service.ReadonlyRootFilesystem, false},
@@ -98,7 +98,7 @@ func TestLoadJSONForms(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if want := []Route{{"GET", "/users/{id}"}, {"ANY", "/"}}; !reflect.DeepEqual(c.API.Routes, want) {
+	if want := []Route{{Method: "GET", Path: "/users/{id}"}, {Method: "ANY", Path: "/"}}; !reflect.DeepEqual(c.API.Routes, want) {
 		t.Errorf("routes = %v, want %v", c.API.Routes, want)
 	}
 	c, err = Load(map[string]any{"app:routes": `["GET /a"]`, "app:environment": `{"B":"2"}`})

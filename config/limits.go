@@ -12,7 +12,4 @@ const (
 	maxContainerName = (maxStreamName - 2 - 32) / 2
 	// streamLimit marks a name that also names log streams.
 	streamLimit = "stream"
-	// maxCertificateName is ACM's limit on a certificate's first domain name
-	// (its common name, RFC 5280): 64 octets. Further names may have 253.
-	maxCertificateName = 64
 )

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,12 +16,17 @@ import (
 const Prefix = "app:"
 
 // key describes one context key: its name without the prefix, what it sets
-// and the Config field it sets, as a pointer. The field's type decides how a
-// raw context value is parsed.
+// and where in Config: the field that declares it with `key` and `doc`
+// tags. The field's type decides how a raw context value is parsed.
 type key struct {
 	name  string
 	doc   string
-	field func(c *Config) any
+	index []int
+}
+
+// field returns a pointer to the key's field of c.
+func (k key) field(c *Config) any {
+	return reflect.ValueOf(c).Elem().FieldByIndex(k.index).Addr().Interface()
 }
 
 // set parses raw into the key's field of c.
@@ -49,85 +55,24 @@ func (k key) set(c *Config, raw any) error {
 	panic("config: key " + k.name + " has a field of an unsupported type")
 }
 
-// keys lists every supported key. "profile" and "name" are read first because
-// the other defaults depend on them.
-var keys = []key{
-	{"profile", "Environment profile that sets the defaults: dev or prod.", func(c *Config) any { return &c.Profile }},
-	{"name", "Prefix of the stack names and of the default cluster name and task family.", func(c *Config) any { return &c.Name }},
-	{"account", "AWS account ID (12 digits) to pin the stacks to; needs region too.", func(c *Config) any { return &c.Account }},
-	{"region", "AWS region to pin the stacks to; needs account too.", func(c *Config) any { return &c.Region }},
+// keys lists every supported key in documentation order: the tagged
+// fields of Config and of the settings types it holds, in declaration
+// order. "profile" and "name" are read first because the other defaults
+// depend on them.
+var keys = keysOf(reflect.TypeFor[Config](), nil)
 
-	{"maxAzs", "Availability zones the VPC spans (more than 2 needs account and region).", func(c *Config) any { return &c.Network.MaxAZs }},
-	{"natGateways", "How many NAT gateways or NAT instances (see natProvider) carry the private subnets' egress (0 to maxAzs); 0: no NAT, VPC endpoints, an image in ECR.", func(c *Config) any { return &c.Network.NATGateways }},
-	{"natProvider", "What the natGateways NAT devices are: gateway (managed NAT gateways) or instance (NAT instances: cheaper, less throughput, patched on replacement).", func(c *Config) any { return &c.Network.NATProvider }},
-	{"natInstanceType", "EC2 type of the NAT instances with natProvider=instance; Graviton types (t4g, c7g, ...) get the arm64 image, others x86_64.", func(c *Config) any { return &c.Network.NATInstanceType }},
-	{"flowLogRetentionDays", "Retention of the VPC flow logs, in days.", func(c *Config) any { return &c.Network.FlowLogRetentionDays }},
-
-	{"dbEngineVersion", "PostgreSQL version, full minor version such as 17.9.", func(c *Config) any { return &c.Database.EngineVersion }},
-	{"dbInstanceClass", "RDS instance class without the db. prefix, e.g. t4g.micro.", func(c *Config) any { return &c.Database.InstanceClass }},
-	{"dbAllocatedStorage", "Initial storage in GiB (20-65536).", func(c *Config) any { return &c.Database.AllocatedStorageGiB }},
-	{"dbMaxAllocatedStorage", "Storage autoscaling ceiling in GiB; 0 turns autoscaling off.", func(c *Config) any { return &c.Database.MaxAllocatedStorageGiB }},
-	{"dbBackupRetentionDays", "Automated backup retention in days (1-35).", func(c *Config) any { return &c.Database.BackupRetentionDays }},
-	{"dbName", "Name of the database created on the instance.", func(c *Config) any { return &c.Database.Name }},
-	{"dbMultiAz", "Run a synchronous standby in a second AZ.", func(c *Config) any { return &c.Database.MultiAZ }},
-	{"dbLogRetentionDays", "Retention of the exported PostgreSQL logs, in days.", func(c *Config) any { return &c.Database.LogRetentionDays }},
-	{"dbKeepLegacySecret", "Upgrade step: keep the pre-IAM generated master secret and its export for one deploy (docs/operations.md: Upgrading an existing environment).", func(c *Config) any { return &c.Database.KeepLegacySecret }},
-
-	{"clusterName", "ECS cluster name.", func(c *Config) any { return &c.Service.ClusterName }},
-	{"taskFamily", "ECS task definition family.", func(c *Config) any { return &c.Service.TaskFamily }},
-	{"containerName", "Name of the container in the task definition.", func(c *Config) any { return &c.Service.ContainerName }},
-	{"image", "Container image reference (ECR, Docker Hub or any registry); empty builds sampleapi/.", func(c *Config) any { return &c.Service.Image }},
-	{"migrationCommand", "Command of the one-off migration task run before each rollout (the image's entrypoint gets these arguments); none turns it off.", func(c *Config) any { return &c.Service.MigrationCommand }},
-	{"openEgress", "Let the tasks reach any address; off, only the database and HTTPS (AWS APIs, registries).", func(c *Config) any { return &c.Service.OpenEgress }},
-	{"cpuArchitecture", "X86_64 or ARM64.", func(c *Config) any { return &c.Service.CPUArchitecture }},
-	{"cpu", "Task CPU units; must pair with memory as Fargate allows.", func(c *Config) any { return &c.Service.CPU }},
-	{"memory", "Task memory in MiB; must pair with cpu as Fargate allows.", func(c *Config) any { return &c.Service.MemoryMiB }},
-	{"containerPort", "Port the container listens on.", func(c *Config) any { return &c.Service.ContainerPort }},
-	{"healthCheckPath", "Path the ALB health check requests.", func(c *Config) any { return &c.Service.HealthCheckPath }},
-	{"environment", "Extra container environment: JSON object, or KEY=VALUE pairs separated by commas; each variable once.", func(c *Config) any { return &c.Service.Environment }},
-	{"readonlyRootFilesystem", "Mount the container's root filesystem read-only.", func(c *Config) any { return &c.Service.ReadonlyRootFilesystem }},
-	{"minCapacity", "Autoscaling minimum tasks (at least 2); a new service starts with this many.", func(c *Config) any { return &c.Service.MinCapacity }},
-	{"maxCapacity", "Autoscaling maximum tasks.", func(c *Config) any { return &c.Service.MaxCapacity }},
-	{"cpuTargetPercent", "Average task CPU the autoscaler aims for (10-90).", func(c *Config) any { return &c.Service.CPUTargetPercent }},
-	{"requestsPerTarget", "ALB requests per task per minute the autoscaler aims for.", func(c *Config) any { return &c.Service.RequestsPerTarget }},
-	{"logRetentionDays", "Retention of the container logs, in days.", func(c *Config) any { return &c.Service.LogRetentionDays }},
-	{"enableExecuteCommand", "ECS Exec into running tasks, with session logs (needs readonlyRootFilesystem=false).", func(c *Config) any { return &c.Service.EnableExecuteCommand }},
-	{"fargateSpot", "Run all tasks but one on Fargate Spot (cheaper, may be interrupted).", func(c *Config) any { return &c.Service.FargateSpot }},
-	{"albDeletionProtection", "ALB deletion protection: the load balancer (and its stack) cannot be deleted until this is turned off.", func(c *Config) any { return &c.Service.LoadBalancerDeletionProtection }},
-	{"deploymentStrategy", "How a new revision replaces the old: rolling, or canary, linear or blueGreen (traffic shifted by a listener rule between two target groups, rolled back on the new revision's alarms).", func(c *Config) any { return &c.Service.DeploymentStrategy }},
-	{"canaryPercent", "canary: share of traffic (%, 0.1-49.9) the new revision gets first.", func(c *Config) any { return &c.Service.CanaryPercent }},
-	{"canaryBakeMinutes", "canary: minutes (0-1440) the canary share runs before all traffic shifts.", func(c *Config) any { return &c.Service.CanaryBakeMinutes }},
-	{"linearStepPercent", "linear: share of traffic (%, 3-100) each step shifts.", func(c *Config) any { return &c.Service.LinearStepPercent }},
-	{"linearStepBakeMinutes", "linear: minutes (0-1440) each step runs before the next.", func(c *Config) any { return &c.Service.LinearStepBakeMinutes }},
-	{"deploymentBakeMinutes", "canary, linear, blueGreen: minutes (0-1440) the old revision stays ready to take traffic back after the full shift.", func(c *Config) any { return &c.Service.DeploymentBakeMinutes }},
-
-	{"routes", `HTTP API routes: JSON array or comma-separated "METHOD /path" strings.`, func(c *Config) any { return &c.API.Routes }},
-	{"stageName", "Named API stage that prefixes the invoke URL, e.g. prod or v1.", func(c *Config) any { return &c.API.StageName }},
-	{"throttleRateLimit", "Stage default steady-state request rate limit (requests per second).", func(c *Config) any { return &c.API.ThrottleRateLimit }},
-	{"throttleBurstLimit", "Stage default burst limit (requests).", func(c *Config) any { return &c.API.ThrottleBurstLimit }},
-	{"accessLogRetentionDays", "Retention of the API access logs, in days.", func(c *Config) any { return &c.API.AccessLogRetentionDays }},
-	{"jwtIssuer", "Issuer URL (https) of a JWT authorizer on every route not in publicRoutes; empty: no authorizer.", func(c *Config) any { return &c.API.JWTIssuer }},
-	{"jwtAudience", "Accepted JWT audiences (list); required with jwtIssuer.", func(c *Config) any { return &c.API.JWTAudience }},
-	{"publicRoutes", "Routes (from routes) that stay open when jwtIssuer is set.", func(c *Config) any { return &c.API.PublicRoutes }},
-	{"corsAllowOrigins", "CORS allowed origins (list, e.g. https://app.example.com); empty: CORS off.", func(c *Config) any { return &c.API.CORSAllowOrigins }},
-	{"corsAllowMethods", "CORS allowed methods (list).", func(c *Config) any { return &c.API.CORSAllowMethods }},
-	{"corsAllowHeaders", "CORS allowed request headers (list).", func(c *Config) any { return &c.API.CORSAllowHeaders }},
-	{"corsMaxAgeSeconds", "How long browsers may cache a CORS preflight answer.", func(c *Config) any { return &c.API.CORSMaxAgeSeconds }},
-	{"domainName", "Custom domain for the API stage, e.g. api.example.com; empty: none.", func(c *Config) any { return &c.API.DomainName }},
-	{"certificateArn", "ACM certificate (same region) for domainName; or use hostedZoneId.", func(c *Config) any { return &c.API.CertificateARN }},
-	{"hostedZoneId", "Route 53 zone in which to create and validate a certificate and the alias record for domainName.", func(c *Config) any { return &c.API.HostedZoneID }},
-	{"hostedZoneName", "Name of hostedZoneId's zone, e.g. example.com.", func(c *Config) any { return &c.API.HostedZoneName }},
-
-	{"alarmEmail", "E-mail address subscribed to the alarm topic; empty: none.", func(c *Config) any { return &c.Monitoring.AlarmEmail }},
-	{"alarmApi5xxPercent", "Alarm when more than this % of API responses are 5xx.", func(c *Config) any { return &c.Monitoring.API5xxPercent }},
-	{"alarmApiLatencyP99Ms", "Alarm when the API's p99 latency exceeds this, in ms.", func(c *Config) any { return &c.Monitoring.APILatencyP99Ms }},
-	{"alarmTarget5xxPerMinute", "Alarm (and roll a deployment back) above this many task 5xx responses per minute.", func(c *Config) any { return &c.Monitoring.Target5xxPerMinute }},
-	{"alarmTargetResponseP99Ms", "Alarm when the tasks' p99 response time at the ALB exceeds this, in ms.", func(c *Config) any { return &c.Monitoring.TargetResponseP99Ms }},
-	{"alarmServiceCpuPercent", "Alarm when the service's average CPU exceeds this %.", func(c *Config) any { return &c.Monitoring.ServiceCPUPercent }},
-	{"alarmServiceMemoryPercent", "Alarm when the service's average memory exceeds this %.", func(c *Config) any { return &c.Monitoring.ServiceMemoryPercent }},
-	{"alarmDbCpuPercent", "Alarm when the database's CPU exceeds this %.", func(c *Config) any { return &c.Monitoring.DBCPUPercent }},
-	{"alarmDbFreeStorageGiB", "Alarm when the database's free storage falls below this, in GiB (less than dbMaxAllocatedStorage, or dbAllocatedStorage without autoscaling).", func(c *Config) any { return &c.Monitoring.DBFreeStorageGiB }},
-	{"alarmDbConnections", "Alarm when the database has more connections than this.", func(c *Config) any { return &c.Monitoring.DBConnections }},
+func keysOf(t reflect.Type, at []int) []key {
+	var out []key
+	for i := range t.NumField() {
+		f := t.Field(i)
+		index := append(slices.Clone(at), i)
+		if name, ok := f.Tag.Lookup("key"); ok {
+			out = append(out, key{name: name, doc: f.Tag.Get("doc"), index: index})
+		} else if f.Type.Kind() == reflect.Struct {
+			out = append(out, keysOf(f.Type, index)...)
+		}
+	}
+	return out
 }
 
 // retired are keys earlier versions accepted, with why they went and what
@@ -530,10 +475,9 @@ func setRoutes(field *[]Route, raw any) error {
 	if err := setList(&items, raw); err != nil {
 		return err
 	}
-	routes := make([]Route, 0, len(items))
-	for _, item := range items {
-		method, path, _ := strings.Cut(strings.TrimSpace(item), " ")
-		routes = append(routes, Route{Method: method, Path: strings.TrimSpace(path)})
+	routes := make([]Route, len(items))
+	for i, item := range items {
+		_ = routes[i].UnmarshalText([]byte(item)) // never fails: Validate judges routes
 	}
 	*field = routes
 	return nil

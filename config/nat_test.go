@@ -8,7 +8,7 @@ import (
 // arch is the architecture validation accepted n's NAT instance type for.
 func arch(n Network) string {
 	family, _, _ := strings.Cut(n.NATInstanceType, ".")
-	return natFamilies[family]
+	return NATFamilies()[family]
 }
 
 func TestNATDefaultsAndChoices(t *testing.T) {

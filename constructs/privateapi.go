@@ -19,43 +19,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/fargate-api/constructs/httpapi"
 )
-
-// HTTPRoute is one route of the HTTP API: a method (or ANY) and a path that
-// may hold {param} segments and a final greedy {proxy+}.
-type HTTPRoute struct {
-	Method string
-	Path   string
-}
-
-// JWTAuth configures a JWT authorizer.
-type JWTAuth struct {
-	// Issuer is the token issuer URL, e.g. a Cognito user pool's.
-	Issuer string
-	// Audience lists the accepted "aud" claims (client IDs).
-	Audience []string
-}
-
-// CORS configures the API's answers to browser preflight requests.
-type CORS struct {
-	AllowOrigins  []string
-	AllowMethods  []string // "*" or HTTP methods
-	AllowHeaders  []string
-	MaxAgeSeconds int
-}
-
-// CustomDomain maps the stage to a domain name. Exactly one of
-// CertificateARN and HostedZoneID is set.
-type CustomDomain struct {
-	Name string
-	// CertificateARN is an existing ACM certificate in the API's region.
-	// DNS is then up to the caller: point Name at the DomainTarget output.
-	CertificateARN string
-	// HostedZoneID and HostedZoneName name a Route 53 zone in which a
-	// certificate is created and DNS-validated, and Name gets an alias record.
-	HostedZoneID   string
-	HostedZoneName string
-}
 
 // PrivateHTTPAPIProps configures a PrivateHTTPAPI. Fields are required
 // unless they say otherwise.
@@ -68,20 +34,12 @@ type PrivateHTTPAPIProps struct {
 	// LoadBalancer receives an ingress rule from the VPC link's security group.
 	LoadBalancer ec2.IConnectable
 	// ListenerPort is the port that rule opens.
-	ListenerPort           int
-	Routes                 []HTTPRoute
-	StageName              string
-	ThrottleRateLimit      int
-	ThrottleBurstLimit     int
-	AccessLogRetentionDays int
-	// JWT protects every route not in PublicRoutes. Default: nil, no authorizer.
-	JWT          *JWTAuth
-	PublicRoutes []HTTPRoute
-	// CORS turns on preflight answers; each ANY route is then created as one
-	// route per method but OPTIONS (see preflightFree). Default: nil, CORS off.
-	CORS *CORS
-	// Domain maps the stage to a custom domain. Default: nil, execute-api URL only.
-	Domain *CustomDomain
+	ListenerPort int
+	// Settings are the API's plain settings (routes, stage, throttling,
+	// access logs, JWT, CORS, custom domain), taken as they are: start from
+	// httpapi.Defaults(). A JWT issuer, CORS origins and a domain name are
+	// optional; each turns its feature on.
+	httpapi.Settings
 }
 
 // PrivateHTTPAPI is an API Gateway HTTP API that reaches an internal ALB
@@ -147,16 +105,16 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 	api := apigwv2.NewHttpApi(c, jsii.String("HttpApi"), &apigwv2.HttpApiProps{
 		Description:        jsii.String("HTTP API in front of the internal ALB"),
 		CreateDefaultStage: jsii.Bool(false),
-		CorsPreflight:      corsPreflight(p.CORS),
+		CorsPreflight:      corsPreflight(p.Settings),
 	})
 	integration := integrations.NewHttpAlbIntegration(jsii.String("Alb"), p.Listener, &integrations.HttpAlbIntegrationProps{
 		VpcLink:          link,
 		ParameterMapping: apigwv2.NewParameterMapping().OverwritePath(apigwv2.MappingValue_RequestPath()),
 	})
 	var jwt apigwv2.IHttpRouteAuthorizer
-	if p.JWT != nil {
-		jwt = authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), jsii.String(p.JWT.Issuer), &authorizers.HttpJwtAuthorizerProps{
-			JwtAudience: jsii.Strings(p.JWT.Audience...),
+	if p.JWTIssuer != "" {
+		jwt = authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), jsii.String(p.JWTIssuer), &authorizers.HttpJwtAuthorizerProps{
+			JwtAudience: jsii.Strings(p.JWTAudience...),
 		})
 	}
 	var public []apigwv2.HttpRoute
@@ -166,7 +124,7 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 			authorizer = apigwv2.NewHttpNoneAuthorizer()
 		}
 		methods := []apigwv2.HttpMethod{apigwv2.HttpMethod(r.Method)}
-		if p.CORS != nil {
+		if p.CORS() {
 			methods = preflightFree(r, p.Routes)
 		}
 		routes := api.AddRoutes(&apigwv2.AddRoutesOptions{
@@ -184,8 +142,8 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 	format, _ := json.Marshal(accessLogFormat) // a map of strings always marshals
 	var domain apigwv2.DomainName
 	var mapping *apigwv2.DomainMappingOptions
-	if p.Domain != nil {
-		domain = newDomain(c, *p.Domain)
+	if p.DomainName != "" {
+		domain = newDomain(c, p.Settings)
 		mapping = &apigwv2.DomainMappingOptions{DomainName: domain}
 	}
 	stage := apigwv2.NewHttpStage(c, jsii.String("Stage"), &apigwv2.HttpStageProps{
@@ -219,38 +177,39 @@ var anyMethods = []apigwv2.HttpMethod{
 // becomes one route per other method, minus those configured on the same
 // path in their own right; each keeps r's authorization. Validation refuses
 // OPTIONS routes with CORS.
-func preflightFree(r HTTPRoute, all []HTTPRoute) []apigwv2.HttpMethod {
+func preflightFree(r httpapi.Route, all []httpapi.Route) []apigwv2.HttpMethod {
 	if r.Method != string(apigwv2.HttpMethod_ANY) {
 		return []apigwv2.HttpMethod{apigwv2.HttpMethod(r.Method)}
 	}
 	var out []apigwv2.HttpMethod
 	for _, m := range anyMethods {
-		if !slices.Contains(all, HTTPRoute{Method: string(m), Path: r.Path}) {
+		if !slices.Contains(all, httpapi.Route{Method: string(m), Path: r.Path}) {
 			out = append(out, m)
 		}
 	}
 	return out
 }
 
-func corsPreflight(c *CORS) *apigwv2.CorsPreflightOptions {
-	if c == nil {
+func corsPreflight(s httpapi.Settings) *apigwv2.CorsPreflightOptions {
+	if !s.CORS() {
 		return nil
 	}
-	methods := make([]apigwv2.CorsHttpMethod, len(c.AllowMethods))
-	for i, m := range c.AllowMethods {
+	methods := make([]apigwv2.CorsHttpMethod, len(s.CORSAllowMethods))
+	for i, m := range s.CORSAllowMethods {
 		methods[i] = apigwv2.CorsHttpMethod(m)
 	}
 	return &apigwv2.CorsPreflightOptions{
-		AllowOrigins: jsii.Strings(c.AllowOrigins...),
+		AllowOrigins: jsii.Strings(s.CORSAllowOrigins...),
 		AllowMethods: &methods,
-		AllowHeaders: jsii.Strings(c.AllowHeaders...),
-		MaxAge:       awscdk.Duration_Seconds(jsii.Number(c.MaxAgeSeconds)),
+		AllowHeaders: jsii.Strings(s.CORSAllowHeaders...),
+		MaxAge:       awscdk.Duration_Seconds(jsii.Number(s.CORSMaxAgeSeconds)),
 	}
 }
 
-// newDomain creates the custom domain with its certificate and, given a
-// hosted zone, the certificate's validation records and the alias record.
-func newDomain(scope constructs.Construct, d CustomDomain) apigwv2.DomainName {
+// newDomain creates the custom domain with its certificate (the given one,
+// or one DNS-validated in the given hosted zone, which then also gets the
+// alias record).
+func newDomain(scope constructs.Construct, d httpapi.Settings) apigwv2.DomainName {
 	var cert acm.ICertificate
 	var zone route53.IHostedZone
 	if d.CertificateARN != "" {
@@ -261,19 +220,19 @@ func newDomain(scope constructs.Construct, d CustomDomain) apigwv2.DomainName {
 			ZoneName:     jsii.String(strings.TrimSuffix(d.HostedZoneName, ".")),
 		})
 		cert = acm.NewCertificate(scope, jsii.String("Certificate"), &acm.CertificateProps{
-			DomainName: jsii.String(d.Name),
+			DomainName: jsii.String(d.DomainName),
 			Validation: acm.CertificateValidation_FromDns(zone),
 		})
 	}
 	domain := apigwv2.NewDomainName(scope, jsii.String("Domain"), &apigwv2.DomainNameProps{
-		DomainName:     jsii.String(d.Name),
+		DomainName:     jsii.String(d.DomainName),
 		Certificate:    cert,
 		SecurityPolicy: apigwv2.SecurityPolicy_TLS_1_2,
 	})
 	if zone != nil {
 		route53.NewARecord(scope, jsii.String("Alias"), &route53.ARecordProps{
 			Zone:       zone,
-			RecordName: jsii.String(d.Name),
+			RecordName: jsii.String(d.DomainName),
 			Target: route53.RecordTarget_FromAlias(route53targets.NewApiGatewayv2DomainProperties(
 				domain.RegionalDomainName(), domain.RegionalHostedZoneId())),
 		})

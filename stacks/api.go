@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	appconstructs "github.com/example/fargate-api/constructs"
+	"github.com/example/fargate-api/constructs/httpapi"
 )
 
 // APIProps configures the API stack.
@@ -16,17 +17,8 @@ type APIProps struct {
 	VPC          ec2.IVpc
 	Listener     elbv2.IApplicationListener
 	LoadBalancer elbv2.IApplicationLoadBalancer
-	// Routes are (method, path) pairs, e.g. {"GET", "/products"}.
-	Routes                 []appconstructs.HTTPRoute
-	StageName              string
-	ThrottleRateLimit      int
-	ThrottleBurstLimit     int
-	AccessLogRetentionDays int
-	// JWT, PublicRoutes, CORS and Domain are optional; see PrivateHTTPAPIProps.
-	JWT          *appconstructs.JWTAuth
-	PublicRoutes []appconstructs.HTTPRoute
-	CORS         *appconstructs.CORS
-	Domain       *appconstructs.CustomDomain
+	// Settings are the API's own settings, handed to the construct whole.
+	httpapi.Settings
 }
 
 // API is the public entry point: an HTTP API whose named stage forwards to
@@ -41,23 +33,15 @@ func NewAPI(scope constructs.Construct, id string, p APIProps) *API {
 	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
 
 	api := appconstructs.NewPrivateHTTPAPI(stack, "Api", appconstructs.PrivateHTTPAPIProps{
-		VPC:                    p.VPC,
-		Subnets:                &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
-		Listener:               p.Listener,
-		LoadBalancer:           p.LoadBalancer,
-		ListenerPort:           ListenerPort,
-		Routes:                 p.Routes,
-		StageName:              p.StageName,
-		ThrottleRateLimit:      p.ThrottleRateLimit,
-		ThrottleBurstLimit:     p.ThrottleBurstLimit,
-		AccessLogRetentionDays: p.AccessLogRetentionDays,
-		JWT:                    p.JWT,
-		PublicRoutes:           p.PublicRoutes,
-		CORS:                   p.CORS,
-		Domain:                 p.Domain,
+		VPC:          p.VPC,
+		Subnets:      &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
+		Listener:     p.Listener,
+		LoadBalancer: p.LoadBalancer,
+		ListenerPort: ListenerPort,
+		Settings:     p.Settings,
 	})
 	reason := "public by configuration (app:publicRoutes) next to the JWT-protected routes"
-	if p.JWT == nil {
+	if p.Settings.JWTIssuer == "" {
 		reason = "the API is public by design, as in the walkthrough it replaces (app:jwtIssuer adds a JWT authorizer); callers are limited by stage throttling and the service validates its input"
 	}
 	for _, route := range api.PublicRoutes {
@@ -71,7 +55,7 @@ func NewAPI(scope constructs.Construct, id string, p APIProps) *API {
 	if api.Domain != nil {
 		awscdk.NewCfnOutput(stack, jsii.String("CustomUrl"), &awscdk.CfnOutputProps{
 			Description: jsii.String("The API stage on its custom domain"),
-			Value:       jsii.String("https://" + p.Domain.Name + "/"),
+			Value:       jsii.String("https://" + p.Settings.DomainName + "/"),
 		})
 		awscdk.NewCfnOutput(stack, jsii.String("DomainTarget"), &awscdk.CfnOutputProps{
 			Description: jsii.String("Point a CNAME or alias for the custom domain here (done for you with app:hostedZoneId)"),

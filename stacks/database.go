@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	appconstructs "github.com/example/fargate-api/constructs"
+	"github.com/example/fargate-api/stacks/settings"
 )
 
 // DatabasePort is PostgreSQL's port. cdk-nag's advice to move off the
@@ -31,24 +32,9 @@ const CACertificate = "rds-ca-rsa2048-g1"
 type DatabaseProps struct {
 	awscdk.StackProps
 	VPC ec2.IVpc
-	// EngineVersion is a full PostgreSQL minor version such as "17.9".
-	EngineVersion string
-	// InstanceClass is e.g. "t4g.micro" (no "db." prefix).
-	InstanceClass          string
-	AllocatedStorageGiB    int
-	MaxAllocatedStorageGiB int // 0 turns storage autoscaling off
-	BackupRetentionDays    int
-	DatabaseName           string
-	MultiAZ                bool
-	// Protected turns on deletion protection and a final snapshot when the
-	// instance is removed. Off (dev), the database is destroyed with its stack.
-	Protected        bool
-	LogRetentionDays int
-	// KeepLegacySecret keeps the generated secret (and its export) that
-	// held the master password before RDS managed it, for one deploy: the
-	// deployed Service stack still imports it, and CloudFormation refuses
-	// to remove an export in use. Default: false.
-	KeepLegacySecret bool
+	// Settings are the database's own settings, validated (config guarantees
+	// an EngineVersion of the form "NN.N").
+	settings.Database
 }
 
 // Database is RDS for PostgreSQL in the isolated subnets. RDS manages the
@@ -100,7 +86,7 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 		Port:                    jsii.Number(DatabasePort),
 		Credentials:             credentials(p.KeepLegacySecret),
 		CaCertificate:           rds.CaCertificate_Of(jsii.String(CACertificate)),
-		DatabaseName:            jsii.String(p.DatabaseName),
+		DatabaseName:            jsii.String(p.Name),
 		StorageType:             rds.StorageType_GP3,
 		AllocatedStorage:        jsii.Number(p.AllocatedStorageGiB),
 		MaxAllocatedStorage:     maxStorage,
@@ -151,7 +137,7 @@ func NewDatabase(scope constructs.Construct, id string, p DatabaseProps) *Databa
 	}
 	suppressCDKHandlers(stack, "sets the retention of the log groups RDS creates for exported logs")
 
-	return &Database{Stack: stack, Instance: db, MasterSecret: master, DatabaseName: p.DatabaseName, Port: DatabasePort}
+	return &Database{Stack: stack, Instance: db, MasterSecret: master, DatabaseName: p.Name, Port: DatabasePort}
 }
 
 // credentials are the master user's. A password (rather than a generated

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/fargate-api/stacks/settings"
 )
 
 // MonitoringProps configures the Monitoring stack. Thresholds are per minute
@@ -38,17 +40,8 @@ type MonitoringProps struct {
 	// between the two, so the ALB graphs and alarms then cover both.
 	// Default: nil (one target group).
 	AlternateTargetGroupFullName *string
-	// AlarmEmail is subscribed to the alarm topic. Default: "" (none).
-	AlarmEmail           string
-	API5xxPercent        int
-	APILatencyP99Ms      int
-	Target5xxPerMinute   int
-	TargetResponseP99Ms  int
-	ServiceCPUPercent    int
-	ServiceMemoryPercent int
-	DBCPUPercent         int
-	DBFreeStorageGiB     int
-	DBConnections        int
+	// Settings are the alarm e-mail address and thresholds.
+	settings.Monitoring
 }
 
 // Monitoring holds the alarms on every hop of the request path, the SNS

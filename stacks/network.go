@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	appconstructs "github.com/example/fargate-api/constructs"
+	"github.com/example/fargate-api/stacks/settings"
 )
 
 // Subnet group names. Dependents select subnets by group, which holds
@@ -23,21 +24,15 @@ const (
 // NetworkProps configures the Network stack.
 type NetworkProps struct {
 	awscdk.StackProps
-	// MaxAZs is how many availability zones the VPC spans.
-	MaxAZs int
-	// NATGateways is how many NAT devices serve the private subnets, in as
-	// many AZs. 0 builds a VPC without internet access, with VPC endpoints
-	// for ECR, S3, CloudWatch Logs and Secrets Manager instead.
-	NATGateways int
-	// NATInstanceType makes the NAT devices EC2 instances of this type
-	// (Amazon Linux 2023 for the type's architecture, iptables) instead of
-	// managed NAT gateways. Default: "" (NAT gateways).
-	NATInstanceType string
+	// Settings are the VPC's: AZs, NAT devices (NATGateways of them, NAT
+	// instances of NATInstanceType with NATProvider NATInstance, NAT gateways
+	// otherwise; none builds a VPC without internet access, with VPC
+	// endpoints for ECR, S3, CloudWatch Logs and Secrets Manager instead)
+	// and flow log retention.
+	settings.Network
 	// ExecEndpoint adds the ssmmessages endpoint ECS Exec needs when there
 	// is no NAT gateway.
 	ExecEndpoint bool
-	// FlowLogRetentionDays is how long VPC flow logs are kept.
-	FlowLogRetentionDays int
 }
 
 // Network is the VPC: public subnets for NAT gateways or instances only, private subnets
@@ -83,7 +78,7 @@ func NewNetwork(scope constructs.Construct, id string, p NetworkProps) *Network 
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
 	}
 	var natInstances ec2.NatInstanceProviderV2
-	if p.NATGateways > 0 && p.NATInstanceType != "" {
+	if p.NATInstances() {
 		natInstances = natInstanceProvider(p.NATInstanceType)
 		vpcProps.NatGatewayProvider = natInstances
 	}

@@ -19,6 +19,7 @@ import (
 
 	appconstructs "github.com/example/fargate-api/constructs"
 	"github.com/example/fargate-api/constructs/fargate"
+	"github.com/example/fargate-api/stacks/settings"
 )
 
 // ListenerPort is the ALB listener's port. The ALB is internal and reached
@@ -37,18 +38,8 @@ type ServiceProps struct {
 	DatabaseName         string
 	DatabasePort         int
 	RuntimeUsername      string
-	// MigrationCommand is the one-off migration task's command (arguments
-	// to the image's entrypoint), run on every deploy that changes the task
-	// and before the service moves to the new image. Empty: no migration task.
-	MigrationCommand []string
-	// OpenEgress lets the tasks reach any address. Default (false): only
-	// the database on its port and HTTPS (AWS APIs, image registries).
-	OpenEgress bool
-
-	ClusterName string
-	// Image is a registry reference. Empty builds SampleImageDir as a
-	// container image asset at deploy time.
-	Image          string
+	// SampleImageDir is built as a container image asset at deploy time
+	// when Settings.Image is empty.
 	SampleImageDir string
 	// ALBAccessLogs stores ALB access logs in a new S3 bucket. It needs a
 	// concrete region (StackProps.Env).
@@ -56,9 +47,12 @@ type ServiceProps struct {
 	// Endpoints is the VPC endpoints' security group when the VPC has no NAT
 	// gateway; the tasks are allowed to it. Default: nil.
 	Endpoints ec2.ISecurityGroup
-	// Settings are the service's own settings, handed to the construct as
-	// they are, except that Environment gains the database variables.
-	fargate.Settings
+	// Settings are the service's own settings: the cluster's name, the
+	// image, the migration command (run on every deploy that changes the
+	// task, before the service moves to the new image) and egress, and the
+	// construct's fargate.Settings, handed to it as they are, except that
+	// Environment gains the database variables.
+	settings.Service
 }
 
 // Service is the ECS cluster and the load-balanced Fargate service.
@@ -125,10 +119,10 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 	image := containerImage(stack, p)
 	subnets := &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)}
 	taskSG := tasksSecurityGroup(stack, "TaskSecurityGroup", "Service tasks", p)
-	settings := p.Settings
-	settings.Environment = env
+	service := p.Settings
+	service.Environment = env
 	web := appconstructs.NewLoadBalancedService(stack, "Web", appconstructs.LoadBalancedServiceProps{
-		Settings:          settings,
+		Settings:          service,
 		Cluster:           cluster,
 		Image:             image,
 		Subnets:           subnets,
@@ -140,7 +134,7 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 	// (arn:...:dbuser:<DbiResourceId>/<user>).
 	p.Database.GrantConnect(web.TaskDefinition.TaskRole(), jsii.String(p.RuntimeUsername))
 
-	if len(p.MigrationCommand) > 0 {
+	if migrate := p.MigrationArgs(); len(migrate) > 0 {
 		migrationSG := tasksSecurityGroup(stack, "MigrationSecurityGroup", "Migration task", p)
 		migrationEnv := map[string]string{"DB_RUNTIME_USERNAME": p.RuntimeUsername}
 		maps.Copy(migrationEnv, p.Environment)
@@ -148,7 +142,7 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		migration := appconstructs.NewOneOffTask(stack, "Migration", appconstructs.OneOffTaskProps{
 			Cluster:       cluster,
 			Image:         image,
-			Command:       p.MigrationCommand,
+			Command:       migrate,
 			ContainerName: "migrate",
 			ARM64:         p.CPUArchitecture == fargate.ARM,
 			Environment:   migrationEnv,

@@ -9,11 +9,11 @@ package fargate
 import (
 	"fmt"
 	"math"
-	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/example/fargate-api/constructs/rule"
 )
 
 // Deployment strategies. Rolling replaces tasks behind one target group; the
@@ -42,59 +42,59 @@ const (
 // booleans, and numbers for which 0 is a valid choice) have no tag and
 // default to zero.
 type Settings struct {
-	// ContainerName names the one container in the task definition.
-	// Default: "web".
-	ContainerName string `default:"web"`
 	// TaskFamily is the task definition family. Default: "" (CloudFormation
 	// generates one).
-	TaskFamily string
+	TaskFamily string `key:"taskFamily" doc:"ECS task definition family."`
+	// ContainerName names the one container in the task definition.
+	// Default: "web".
+	ContainerName string `default:"web" key:"containerName" doc:"Name of the container in the task definition."`
 	// CPUArchitecture is X86 or ARM (Graviton). Default: X86.
-	CPUArchitecture string `default:"X86_64"`
+	CPUArchitecture string `default:"X86_64" key:"cpuArchitecture" doc:"X86_64 or ARM64."`
 	// CPU (CPU units) and MemoryMiB must be a pair Fargate accepts.
 	// Default: 256 and 512.
-	CPU       int `default:"256"`
-	MemoryMiB int `default:"512"`
+	CPU       int `default:"256" key:"cpu" doc:"Task CPU units; must pair with memory as Fargate allows."`
+	MemoryMiB int `default:"512" key:"memory" doc:"Task memory in MiB; must pair with cpu as Fargate allows."`
 	// ContainerPort is the port the container listens on; the target group
 	// sends requests and health checks there. Default: 8080.
-	ContainerPort int `default:"8080"`
+	ContainerPort int `default:"8080" key:"containerPort" doc:"Port the container listens on."`
 	// HealthCheckPath is what the ALB requests to decide a task is healthy
 	// (it must answer 200). Default: "/".
-	HealthCheckPath string `default:"/"`
+	HealthCheckPath string `default:"/" key:"healthCheckPath" doc:"Path the ALB health check requests."`
 	// HealthCheckGracePeriodSeconds is how long after a task starts ECS
 	// ignores failed ALB health checks, for applications that wait for a
 	// dependency before they listen. Default: 60.
 	HealthCheckGracePeriodSeconds int `default:"60"`
 	// Environment holds plain, non-secret container variables. Default: none.
-	Environment map[string]string
+	Environment map[string]string `key:"environment" doc:"Extra container environment: JSON object, or KEY=VALUE pairs separated by commas; each variable once."`
 	// ReadonlyRootFilesystem mounts the container's root filesystem
 	// read-only. Default: false.
-	ReadonlyRootFilesystem bool
+	ReadonlyRootFilesystem bool `key:"readonlyRootFilesystem" doc:"Mount the container's root filesystem read-only."`
 	// MinCapacity and MaxCapacity bound the autoscaler, which owns the task
 	// count: the service template sets no desired count, so a deploy never
 	// resets a scaled-out service, and a new service reaches MinCapacity as
 	// soon as its scalable target is registered. Default: 2 and 4.
-	MinCapacity int `default:"2"`
-	MaxCapacity int `default:"4"`
+	MinCapacity int `default:"2" key:"minCapacity" doc:"Autoscaling minimum tasks (at least 2); a new service starts with this many."`
+	MaxCapacity int `default:"4" key:"maxCapacity" doc:"Autoscaling maximum tasks."`
 	// CPUTargetPercent is the average task CPU the autoscaler aims for.
 	// Default: 60.
-	CPUTargetPercent int `default:"60"`
+	CPUTargetPercent int `default:"60" key:"cpuTargetPercent" doc:"Average task CPU the autoscaler aims for (10-90)."`
 	// RequestsPerTarget is the ALB requests per task per minute the
 	// autoscaler aims for. Default: 1000.
-	RequestsPerTarget int `default:"1000"`
+	RequestsPerTarget int `default:"1000" key:"requestsPerTarget" doc:"ALB requests per task per minute the autoscaler aims for."`
 	// LogRetentionDays is how long container logs are kept; a CloudWatch Logs
 	// retention value. Default: 14.
-	LogRetentionDays int `default:"14"`
+	LogRetentionDays int `default:"14" key:"logRetentionDays" doc:"Retention of the container logs, in days."`
 	// EnableExecuteCommand turns on ECS Exec; the cluster must log sessions.
 	// Default: false.
-	EnableExecuteCommand bool
+	EnableExecuteCommand bool `key:"enableExecuteCommand" doc:"ECS Exec into running tasks, with session logs (needs readonlyRootFilesystem=false)."`
 	// FargateSpot keeps one task on regular Fargate and weighs the rest 3:1
 	// onto Fargate Spot; the cluster must have the Fargate capacity
 	// providers. Default: false.
-	FargateSpot bool
+	FargateSpot bool `key:"fargateSpot" doc:"Run all tasks but one on Fargate Spot (cheaper, may be interrupted)."`
 	// LoadBalancerDeletionProtection makes the ALB refuse deletion (and so
 	// refuse a stack delete or a replacement) until it is turned off.
 	// Default: false.
-	LoadBalancerDeletionProtection bool
+	LoadBalancerDeletionProtection bool `key:"albDeletionProtection" doc:"ALB deletion protection: the load balancer (and its stack) cannot be deleted until this is turned off."`
 	// Rollback5xxPerMinute rolls a deployment back when the tasks answer more
 	// than this many 5xx per minute for 3 of 5 minutes. Default: 0 (no
 	// rollback alarm; the circuit breaker still rolls back tasks that never
@@ -108,24 +108,24 @@ type Settings struct {
 	// DeploymentStrategy is Rolling, Canary, Linear or BlueGreen. The
 	// traffic-shifting ones scale on requests per running task from
 	// Container Insights, which the cluster must have on. Default: Rolling.
-	DeploymentStrategy string `default:"rolling"`
+	DeploymentStrategy string `default:"rolling" key:"deploymentStrategy" doc:"How a new revision replaces the old: rolling, or canary, linear or blueGreen (traffic shifted by a listener rule between two target groups, rolled back on the new revision's alarms)."`
 	// CanaryPercent is the share of production traffic the new revision gets
 	// first, in steps of 0.1 and below 50 (so the rollback alarms can tell
 	// the canary from the rest). Default: 5 (the ECS default).
-	CanaryPercent float64 `default:"5"`
+	CanaryPercent float64 `default:"5" key:"canaryPercent" doc:"canary: share of traffic (%, 0.1-49.9) the new revision gets first."`
 	// CanaryBakeMinutes is how long the canary share runs before the rest of
 	// the traffic shifts. Default: 0.
-	CanaryBakeMinutes int
+	CanaryBakeMinutes int `key:"canaryBakeMinutes" doc:"canary: minutes (0-1440) the canary share runs before all traffic shifts."`
 	// LinearStepPercent is the share of production traffic each linear step
 	// shifts, 3 to 100 in steps of 0.1. Default: 10 (the ECS default).
-	LinearStepPercent float64 `default:"10"`
+	LinearStepPercent float64 `default:"10" key:"linearStepPercent" doc:"linear: share of traffic (%, 3-100) each step shifts."`
 	// LinearStepBakeMinutes is how long each linear step runs before the
 	// next; not applied after the last. Default: 0.
-	LinearStepBakeMinutes int
+	LinearStepBakeMinutes int `key:"linearStepBakeMinutes" doc:"linear: minutes (0-1440) each step runs before the next."`
 	// DeploymentBakeMinutes is how long the old revision keeps running, ready
 	// to take the traffic back, after all of it has shifted (ECS bake time).
 	// Ignored by Rolling. Default: 0.
-	DeploymentBakeMinutes int
+	DeploymentBakeMinutes int `key:"deploymentBakeMinutes" doc:"canary, linear, blueGreen: minutes (0-1440) the old revision stays ready to take traffic back after the full shift."`
 }
 
 // ShiftsTraffic reports whether the strategy runs the new revision beside the
@@ -148,78 +148,15 @@ func (s Settings) LinearSteps() int {
 // WithDefaults returns a copy of s in which every zero field that has a
 // `default` tag holds that default.
 func (s Settings) WithDefaults() Settings {
-	setDefaults(reflect.ValueOf(&s).Elem())
+	rule.SetDefaults(&s)
 	return s
 }
 
-func setDefaults(v reflect.Value) {
-	t := v.Type()
-	for i := range t.NumField() {
-		f := v.Field(i)
-		if f.Kind() == reflect.Struct {
-			setDefaults(f)
-			continue
-		}
-		tag, ok := t.Field(i).Tag.Lookup("default")
-		if !ok || !f.IsZero() {
-			continue
-		}
-		switch f.Kind() {
-		case reflect.String:
-			f.SetString(tag)
-		case reflect.Int:
-			n, err := strconv.Atoi(tag)
-			if err != nil {
-				panic(fmt.Sprintf("fargate: default %q of %s is not a whole number", tag, t.Field(i).Name))
-			}
-			f.SetInt(int64(n))
-		case reflect.Float64:
-			x, err := strconv.ParseFloat(tag, 64)
-			if err != nil {
-				panic(fmt.Sprintf("fargate: default %q of %s is not a number", tag, t.Field(i).Name))
-			}
-			f.SetFloat(x)
-		default:
-			panic("fargate: a default tag on " + t.Field(i).Name + ", a field of kind " + f.Kind().String())
-		}
-	}
-}
-
-// Problem is one invalid setting.
-type Problem struct {
-	// Field is the Settings field, e.g. "MemoryMiB", or a dotted path into a
-	// nested struct.
-	Field string
-	// Value is the rejected value.
-	Value any
-	// Allowed says what would be accepted. It names other fields as {Field},
-	// so each caller can show them under its own names (Explain).
-	Allowed string
-}
-
-var reField = regexp.MustCompile(`\{([A-Za-z.]+)\}`)
-
-// Explain renders the problem with every field name, its own included,
-// passed through name.
-func (p Problem) Explain(name func(field string) string) string {
-	allowed := reField.ReplaceAllStringFunc(p.Allowed, func(m string) string { return name(m[1 : len(m)-1]) })
-	v := fmt.Sprint(p.Value)
-	if s, ok := p.Value.(string); ok {
-		v = strconv.Quote(s)
-	}
-	return fmt.Sprintf("%s: %s is not allowed; allowed: %s", name(p.Field), v, allowed)
-}
-
-// Error lists the problems of a Settings value under the Go field names.
-type Error []Problem
-
-func (e Error) Error() string {
-	lines := make([]string, len(e))
-	for i, p := range e {
-		lines[i] = p.Explain(func(f string) string { return f })
-	}
-	return strings.Join(lines, "; ")
-}
+// Problem is one invalid setting; Error lists them under the Go field names.
+type (
+	Problem = rule.Problem
+	Error   = rule.Error
+)
 
 // fargateMemory maps each Fargate CPU value (Linux) to the memory sizes in MiB
 // it accepts, from the "Task CPU and memory" table of the Amazon ECS
@@ -243,7 +180,7 @@ func steps(from, to, step int) []int {
 }
 
 // RetentionDays are the values CloudWatch Logs accepts for a log group.
-var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+var RetentionDays = rule.RetentionDays
 
 var reHealthPath = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$`)
 
@@ -252,50 +189,48 @@ var reHealthPath = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$`)
 func (s Settings) Validate() []Problem {
 	var p problems
 	if s.CPUArchitecture != X86 && s.CPUArchitecture != ARM {
-		p.add("CPUArchitecture", s.CPUArchitecture, X86+" or "+ARM)
+		p.Add("CPUArchitecture", s.CPUArchitecture, X86+" or "+ARM)
 	}
 	if mems, ok := fargateMemory[s.CPU]; !ok {
-		p.add("CPU", s.CPU, "one of 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units")
+		p.Add("CPU", s.CPU, "one of 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units")
 	} else if !slices.Contains(mems, s.MemoryMiB) {
-		p.add("MemoryMiB", s.MemoryMiB, fmt.Sprintf("with {CPU} %d, one of %s MiB", s.CPU, joinInts(mems)))
+		p.Add("MemoryMiB", s.MemoryMiB, fmt.Sprintf("with {CPU} %d, one of %s MiB", s.CPU, joinInts(mems)))
 	}
 	if s.ContainerPort < 1 || s.ContainerPort > 65535 {
-		p.add("ContainerPort", s.ContainerPort, "1 to 65535")
+		p.Add("ContainerPort", s.ContainerPort, "1 to 65535")
 	}
 	if len(s.HealthCheckPath) > 1024 || !reHealthPath.MatchString(s.HealthCheckPath) {
-		p.add("HealthCheckPath", s.HealthCheckPath, "a path starting with / of at most 1024 URL characters")
+		p.Add("HealthCheckPath", s.HealthCheckPath, "a path starting with / of at most 1024 URL characters")
 	}
 	if s.HealthCheckGracePeriodSeconds < 0 || s.HealthCheckGracePeriodSeconds > 2147483647 {
-		p.add("HealthCheckGracePeriodSeconds", s.HealthCheckGracePeriodSeconds, "0 to 2147483647 seconds")
+		p.Add("HealthCheckGracePeriodSeconds", s.HealthCheckGracePeriodSeconds, "0 to 2147483647 seconds")
 	}
 	if s.MinCapacity < 2 || s.MinCapacity > 500 {
-		p.add("MinCapacity", s.MinCapacity, "2 to 500 (at least 2 tasks keep the service up when one AZ or task fails)")
+		p.Add("MinCapacity", s.MinCapacity, "2 to 500 (at least 2 tasks keep the service up when one AZ or task fails)")
 	}
 	if s.MaxCapacity < 2 || s.MaxCapacity > 500 {
-		p.add("MaxCapacity", s.MaxCapacity, "2 to 500")
+		p.Add("MaxCapacity", s.MaxCapacity, "2 to 500")
 	}
 	if s.MinCapacity > s.MaxCapacity {
-		p.add("MinCapacity", s.MinCapacity, fmt.Sprintf("at most {MaxCapacity} (%d)", s.MaxCapacity))
+		p.Add("MinCapacity", s.MinCapacity, fmt.Sprintf("at most {MaxCapacity} (%d)", s.MaxCapacity))
 	}
 	if s.CPUTargetPercent < 10 || s.CPUTargetPercent > 90 {
-		p.add("CPUTargetPercent", s.CPUTargetPercent, "10 to 90")
+		p.Add("CPUTargetPercent", s.CPUTargetPercent, "10 to 90")
 	}
 	if s.RequestsPerTarget < 1 || s.RequestsPerTarget > 1000000 {
-		p.add("RequestsPerTarget", s.RequestsPerTarget, "1 to 1000000 requests per task per minute")
+		p.Add("RequestsPerTarget", s.RequestsPerTarget, "1 to 1000000 requests per task per minute")
 	}
-	if !slices.Contains(RetentionDays, s.LogRetentionDays) {
-		p.add("LogRetentionDays", s.LogRetentionDays, "one of "+joinInts(RetentionDays)+" days (CloudWatch Logs retention values)")
-	}
+	p.Retention("LogRetentionDays", s.LogRetentionDays)
 	if s.EnableExecuteCommand && s.ReadonlyRootFilesystem {
-		p.add("EnableExecuteCommand", true, "only with {ReadonlyRootFilesystem}=false: ECS Exec's agent writes into the container's filesystem")
+		p.Add("EnableExecuteCommand", true, "only with {ReadonlyRootFilesystem}=false: ECS Exec's agent writes into the container's filesystem")
 	}
 	if s.Rollback5xxPerMinute < 0 {
-		p.add("Rollback5xxPerMinute", s.Rollback5xxPerMinute, "0 (no rollback alarm) or more responses per minute")
+		p.Add("Rollback5xxPerMinute", s.Rollback5xxPerMinute, "0 (no rollback alarm) or more responses per minute")
 	}
 	if s.RollbackResponseP99Ms < 0 {
-		p.add("RollbackResponseP99Ms", s.RollbackResponseP99Ms, "0 (no latency alarm) or more milliseconds")
+		p.Add("RollbackResponseP99Ms", s.RollbackResponseP99Ms, "0 (no latency alarm) or more milliseconds")
 	}
-	p.checkDeployment(s)
+	checkDeployment(&p, s)
 	return p
 }
 
@@ -307,15 +242,15 @@ const maxDeploymentMinutes = 33 * 60
 // checkDeployment applies the limits of the ECS API reference
 // (DeploymentConfiguration, CanaryConfiguration, LinearConfiguration) and
 // CloudFormation's 33-hour rule to the deployment fields.
-func (p *problems) checkDeployment(s Settings) {
+func checkDeployment(p *problems, s Settings) {
 	if !slices.Contains(Strategies, s.DeploymentStrategy) {
-		p.add("DeploymentStrategy", s.DeploymentStrategy, strings.Join(Strategies, ", "))
+		p.Add("DeploymentStrategy", s.DeploymentStrategy, strings.Join(Strategies, ", "))
 	}
 	if !tenths(s.CanaryPercent) || s.CanaryPercent < 0.1 || s.CanaryPercent >= 50 {
-		p.add("CanaryPercent", s.CanaryPercent, "0.1 to 49.9 in steps of 0.1 (ECS allows up to 100; below half the traffic the rollback alarms can tell the canary from the old revision)")
+		p.Add("CanaryPercent", s.CanaryPercent, "0.1 to 49.9 in steps of 0.1 (ECS allows up to 100; below half the traffic the rollback alarms can tell the canary from the old revision)")
 	}
 	if !tenths(s.LinearStepPercent) || s.LinearStepPercent < 3 || s.LinearStepPercent > 100 {
-		p.add("LinearStepPercent", s.LinearStepPercent, "3 to 100 in steps of 0.1 (ECS LinearConfiguration)")
+		p.Add("LinearStepPercent", s.LinearStepPercent, "3 to 100 in steps of 0.1 (ECS LinearConfiguration)")
 	}
 	for _, f := range []struct {
 		name    string
@@ -326,17 +261,17 @@ func (p *problems) checkDeployment(s Settings) {
 		{"DeploymentBakeMinutes", s.DeploymentBakeMinutes},
 	} {
 		if f.minutes < 0 || f.minutes > 1440 {
-			p.add(f.name, f.minutes, "0 to 1440 minutes (ECS limit)")
+			p.Add(f.name, f.minutes, "0 to 1440 minutes (ECS limit)")
 		}
 	}
 	switch s.DeploymentStrategy {
 	case Canary:
 		if total := s.DeploymentBakeMinutes + s.CanaryBakeMinutes; total > maxDeploymentMinutes {
-			p.add("CanaryBakeMinutes", s.CanaryBakeMinutes, fmt.Sprintf("at most %d minutes together with {DeploymentBakeMinutes} (%d): CloudFormation rejects canary deployments longer than 33 hours", maxDeploymentMinutes, s.DeploymentBakeMinutes))
+			p.Add("CanaryBakeMinutes", s.CanaryBakeMinutes, fmt.Sprintf("at most %d minutes together with {DeploymentBakeMinutes} (%d): CloudFormation rejects canary deployments longer than 33 hours", maxDeploymentMinutes, s.DeploymentBakeMinutes))
 		}
 	case Linear:
 		if total := s.DeploymentBakeMinutes + s.LinearStepBakeMinutes*s.LinearSteps(); total > maxDeploymentMinutes {
-			p.add("LinearStepBakeMinutes", s.LinearStepBakeMinutes, fmt.Sprintf("at most %d minutes over its %d steps together with {DeploymentBakeMinutes} (%d): CloudFormation rejects linear deployments longer than 33 hours", maxDeploymentMinutes, s.LinearSteps(), s.DeploymentBakeMinutes))
+			p.Add("LinearStepBakeMinutes", s.LinearStepBakeMinutes, fmt.Sprintf("at most %d minutes over its %d steps together with {DeploymentBakeMinutes} (%d): CloudFormation rejects linear deployments longer than 33 hours", maxDeploymentMinutes, s.LinearSteps(), s.DeploymentBakeMinutes))
 		}
 	}
 }
@@ -347,16 +282,6 @@ func tenths(x float64) bool {
 	return math.Abs(x*10-math.Round(x*10)) < 1e-9
 }
 
-type problems []Problem
+type problems = rule.Problems
 
-func (p *problems) add(field string, value any, allowed string) {
-	*p = append(*p, Problem{Field: field, Value: value, Allowed: allowed})
-}
-
-func joinInts(xs []int) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = strconv.Itoa(x)
-	}
-	return strings.Join(parts, ", ")
-}
+func joinInts(xs []int) string { return rule.JoinInts(xs) }
