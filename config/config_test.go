@@ -309,3 +309,37 @@ func TestConfigurationReference(t *testing.T) {
 	}
 	t.Errorf("docs/configuration.md's reference is stale; run: go test ./config -run TestConfigurationReference -update\nwant:\n%s", want)
 }
+
+// TestKeysFromTags: the key table is the settings types' `key` and `doc`
+// tags, each name once, each documented, and every problem a settings type
+// reports lands on a key.
+func TestKeysFromTags(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k.name] {
+			t.Errorf("key %s declared twice", k.name)
+		}
+		seen[k.name] = true
+		if k.doc == "" {
+			t.Errorf("key %s has no doc tag", k.name)
+		}
+	}
+	if len(keys) < 70 {
+		t.Errorf("%d keys, want every tagged field of Config and its settings types", len(keys))
+	}
+	for _, tt := range []struct{ area, field, key string }{
+		{"Database", "BackupRetentionDays", "dbBackupRetentionDays"},
+		{"Service", "MemoryMiB", "memory"},
+		{"Service", "MigrationCommand", "migrationCommand"},
+		{"API", "ThrottleRateLimit", "throttleRateLimit"},
+		{"Monitoring", "DBConnections", "alarmDbConnections"},
+		{"Network", "MaxAZs", "maxAzs"},
+	} {
+		if got, ok := settingKey(tt.area, tt.field); !ok || got != tt.key {
+			t.Errorf("settingKey(%s, %s) = %q, %v, want %s", tt.area, tt.field, got, ok, tt.key)
+		}
+	}
+	if got, ok := settingKey("Service", "HealthCheckGracePeriodSeconds"); ok {
+		t.Errorf("a field without a key tag has key %s", got)
+	}
+}
