@@ -66,6 +66,17 @@ type statement struct {
 	json  string
 }
 
+// longTaskARN: the statement allows arn:…:task/<this cluster>/*.
+func longTaskARN(s statement) bool {
+	return strings.Contains(s.json, `:task/",{"Ref":"Cluster`) && !strings.Contains(s.json, "Condition")
+}
+
+// shortTaskARNOnCluster: the statement allows arn:…:task/* only where the
+// ecs:cluster condition key is this cluster's ARN.
+func shortTaskARNOnCluster(s statement) bool {
+	return strings.Contains(s.json, `:task/*"]]}`) && regexp.MustCompile(`"Condition":\{"ArnEquals":\{"ecs:cluster":\{"Fn::GetAtt":\["Cluster[0-9A-F]+","Arn"\]\}\}\}`).MatchString(s.json)
+}
+
 func (s statement) attachedTo(prefix string) bool {
 	return slices.ContainsFunc(s.roles, func(r string) bool { return strings.HasPrefix(r, prefix) })
 }
@@ -274,12 +285,24 @@ func TestDatabaseAccess(t *testing.T) {
 						t.Errorf("RunTask beyond the migration family: %s", st.json)
 					case strings.Contains(st.json, "iam:PassRole") && strings.Contains(st.json, "WebTask"):
 						t.Errorf("PassRole of the service's roles: %s", st.json)
-					case watches && (!st.attachedTo("MigrationCheckServiceRole") || len(st.roles) != 1 || !strings.Contains(st.json, `:task/",{"Ref":"Cluster`)):
+					case watches && (!st.attachedTo("MigrationCheckServiceRole") || len(st.roles) != 1 || !(longTaskARN(st) || shortTaskARNOnCluster(st))):
 						t.Errorf("watch statement %s on %v, want the check handler's role alone, on the cluster's tasks", st.json, st.roles)
 					}
 				}
-				if len(ecsStatements) != 3 {
-					t.Errorf("%d ECS/PassRole statements, want 3 (RunTask, PassRole, DescribeTasks+StopTask)", len(ecsStatements))
+				if len(ecsStatements) != 4 {
+					t.Errorf("%d ECS/PassRole statements, want 4 (RunTask, PassRole, DescribeTasks+StopTask on each task ARN format)", len(ecsStatements))
+				}
+			})
+			t.Run("the check handler may watch the run's task in both ARN formats (task/CLUSTER/ID, and task/ID on the ecs:cluster condition)", func(t *testing.T) {
+				var long, short bool
+				for _, st := range f.statements(svc) {
+					if st.attachedTo("MigrationCheckServiceRole") && strings.Contains(st.json, `"ecs:DescribeTasks","ecs:StopTask"`) {
+						long = long || longTaskARN(st)
+						short = short || shortTaskARNOnCluster(st)
+					}
+				}
+				if !long || !short {
+					t.Errorf("long task ARN format allowed: %v, short one (on the cluster condition): %v; want both", long, short)
 				}
 			})
 			t.Run("the provider framework waits past one Lambda run, within CloudFormation's hour, and logs without the response URL", func(t *testing.T) {

@@ -133,12 +133,28 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 			"ArnEquals": map[string]any{"ecs:cluster": p.Cluster.ClusterArn()},
 		},
 	}))
+	// The run's task in either ARN format RunTask may return: the long one
+	// names the cluster (task/CLUSTER/ID); an account still on the short one
+	// gets task/ID, allowed here only on the ecs:cluster condition key, which
+	// DescribeTasks and StopTask support (Service Authorization Reference,
+	// Amazon ECS). Two statements, so the long format does not hang on how
+	// the condition is evaluated.
+	watch := jsii.Strings("ecs:DescribeTasks", "ecs:StopTask")
 	check.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("ecs:DescribeTasks", "ecs:StopTask"),
+		Actions: watch,
 		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("ecs"), Resource: jsii.String("task"),
 			ResourceName: jsii.String(*p.Cluster.ClusterName() + "/*"),
 		})),
+	}))
+	check.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: watch,
+		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ecs"), Resource: jsii.String("task"), ResourceName: jsii.String("*"),
+		})),
+		Conditions: &map[string]any{
+			"ArnEquals": map[string]any{"ecs:cluster": p.Cluster.ClusterArn()},
+		},
 	}))
 	// RunTask hands the task its two roles.
 	task.ObtainExecutionRole().GrantPassRole(fn.GrantPrincipal())
@@ -190,8 +206,8 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 	})
 	Suppress(check, basicExecution, Suppression{
 		Rule:      "AwsSolutions-IAM5",
-		Reason:    "ecs:DescribeTasks and ecs:StopTask are limited to tasks of this cluster, whose IDs are unknown before the run",
-		AppliesTo: []string{"/" + ecsARN + "task/<[^>]+>/\\*$/"},
+		Reason:    "ecs:DescribeTasks and ecs:StopTask are limited to tasks of this cluster (by ARN, or by the ecs:cluster condition for short task ARNs, which do not name the cluster), whose IDs are unknown before the run",
+		AppliesTo: []string{"/" + ecsARN + "task/<[^>]+>/\\*$/", "/" + ecsARN + "task/\\*$/"},
 	})
 	Suppress(provider, basicExecution, Suppression{
 		Rule:      "AwsSolutions-IAM5",

@@ -1,12 +1,8 @@
-// Runs one ECS task for a CloudFormation custom resource (CDK provider
-// framework, asynchronous: onEvent starts, isComplete polls) so a run may
-// outlast one Lambda invocation. Create and Update start the task and
-// succeed only if its container exits 0; anything else, or a run longer than
-// RUN_TIMEOUT_MINUTES (the task is then stopped), fails the deployment,
-// which CloudFormation then rolls back. Delete does nothing.
+// The one-off task's custom resource handlers: see runtask.go.
 const { ECSClient, RunTaskCommand, DescribeTasksCommand, StopTaskCommand } = require('@aws-sdk/client-ecs');
 
 const ecs = new ECSClient({});
+const GRACE = 5;
 
 exports.onEvent = async (event) => {
   // A stable physical ID: an Update never looks like a replacement, so
@@ -44,11 +40,18 @@ exports.isComplete = async (event) => {
   try {
     described = await ecs.send(new DescribeTasksCommand({ cluster: p.Cluster, tasks: [arn] }));
   } catch (err) {
-    // Throttling, or a policy still propagating: ask again at the next poll.
-    console.log(JSON.stringify({ describeFailed: err.message }));
-    if (minutes < limit) return { IsComplete: false };
-    await ecs.send(new StopTaskCommand({ cluster: p.Cluster, task: arn, reason: `not watchable for ${limit} minutes` })).catch(() => {});
-    throw new Error(`task ${arn}: DescribeTasks failed for ${limit} minutes (${err.message}); stop requested; see log group ${p.LogGroup}`);
+    // Asked again at the next poll: throttling and server errors until the
+    // limit; access denied (a new policy propagating) and no answer at all
+    // for GRACE minutes. Anything else will not mend: fail now, naming it.
+    const name = err.name || 'Error';
+    const status = (err.$metadata || {}).httpStatusCode;
+    const transient = /Throttl|TooManyRequests|RequestLimitExceeded/.test(name) || status === 429 || status >= 500 || err.$fault === 'server';
+    const early = /AccessDenied|UnrecognizedClient/.test(name) || status == null;
+    const retry = minutes < limit && (transient || (early && minutes < GRACE));
+    console.log(JSON.stringify({ describeFailed: name, message: err.message, status, retry }));
+    if (retry) return { IsComplete: false };
+    await ecs.send(new StopTaskCommand({ cluster: p.Cluster, task: arn, reason: 'not watchable: ' + name })).catch(() => {});
+    throw new Error(`task ${arn}: DescribeTasks failed after ${Math.floor(minutes)} min: ${name}: ${err.message}; stop requested; see log group ${p.LogGroup}`);
   }
   const t = (described.tasks || [])[0];
   const c = ((t && t.containers) || []).find((x) => x.name === p.Container) || {};

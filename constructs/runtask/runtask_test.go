@@ -27,7 +27,12 @@ class ECSClient {
     if (name === 'RunTaskCommand') return scenario.run;
     if (name === 'StopTaskCommand') return {};
     const answer = scenario.describe.shift();
-    if (answer && answer.$error) throw new Error(answer.$error);
+    // Errors as AWS SDK v3 throws them: name, $fault, $metadata.httpStatusCode
+    // (none when no answer came back).
+    if (answer && answer.$error) {
+      const e = answer.$error;
+      throw Object.assign(new Error(e.message), { name: e.name, $fault: e.fault, $metadata: e.status ? { httpStatusCode: e.status } : {} });
+    }
     return answer;
   }
 }
@@ -247,19 +252,47 @@ func TestIsComplete(t *testing.T) {
 	t.Run("just inside RUN_TIMEOUT_MINUTES it keeps waiting", func(t *testing.T) {
 		complete(t, run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 49), "describe": []any{running}}), false)
 	})
-	t.Run("a DescribeTasks error (throttling, a policy still propagating) is asked again at the next poll", func(t *testing.T) {
-		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 2), "describe": []any{map[string]any{"$error": "ThrottlingException: Rate exceeded"}}})
-		complete(t, o, false)
-	})
-	t.Run("DescribeTasks still failing at RUN_TIMEOUT_MINUTES fails the run, asking ECS to stop it", func(t *testing.T) {
-		o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", 51), "describe": []any{map[string]any{"$error": "AccessDeniedException: not authorized"}}})
-		if !strings.Contains(o.Error, "DescribeTasks failed for 50 minutes (AccessDeniedException") || !strings.Contains(o.Error, "/migrate") {
-			t.Fatalf("error %q", o.Error)
+	// sdkError is DescribeTasks failing as the SDK reports it; status 0: no answer.
+	sdkError := func(name string, status int, fault string) map[string]any {
+		e := map[string]any{"name": name, "message": name + " from ECS", "fault": fault}
+		if status != 0 {
+			e["status"] = status
 		}
-		if len(o.Calls) != 2 || o.Calls[1].Name != "StopTaskCommand" {
-			t.Fatalf("calls %+v, want DescribeTasks then StopTask", o.Calls)
-		}
-	})
+		return map[string]any{"$error": e}
+	}
+	for _, tt := range []struct {
+		name    string
+		err     map[string]any
+		minutes int
+		fails   bool // false: asked again at the next poll
+	}{
+		{"throttling is asked again", sdkError("ThrottlingException", 400, "client"), 2, false},
+		{"throttling is asked again long after the start", sdkError("ThrottlingException", 400, "client"), 30, false},
+		{"a server error (5xx) is asked again", sdkError("ServerException", 500, "server"), 30, false},
+		{"access denied early (a new policy propagating) is asked again", sdkError("AccessDeniedException", 400, "client"), 2, false},
+		{"access denied after the grace minutes fails", sdkError("AccessDeniedException", 400, "client"), 6, true},
+		{"no answer at all early is asked again", sdkError("TimeoutError", 0, ""), 1, false},
+		{"no answer at all after the grace minutes fails", sdkError("TimeoutError", 0, ""), 6, true},
+		{"an invalid parameter fails at once", sdkError("InvalidParameterException", 400, "client"), 1, true},
+		{"a missing cluster fails at once", sdkError("ClusterNotFoundException", 400, "client"), 1, true},
+		{"any other client error fails at once", sdkError("ClientException", 400, "client"), 1, true},
+		{"throttling still at RUN_TIMEOUT_MINUTES fails", sdkError("ThrottlingException", 400, "client"), 51, true},
+	} {
+		t.Run("DescribeTasks error: "+tt.name, func(t *testing.T) {
+			o := run(t, map[string]any{"entry": "isComplete", "event": polled("Update", tt.minutes), "describe": []any{tt.err}})
+			if !tt.fails {
+				complete(t, o, false)
+				return
+			}
+			name := tt.err["$error"].(map[string]any)["name"].(string)
+			if !strings.Contains(o.Error, "DescribeTasks failed after") || !strings.Contains(o.Error, name+": "+name+" from ECS") || !strings.Contains(o.Error, "/migrate") {
+				t.Fatalf("error %q, want the error's name and message and the log group", o.Error)
+			}
+			if len(o.Calls) != 2 || o.Calls[1].Name != "StopTaskCommand" || o.Calls[1].Input["task"] != "arn:task/1" {
+				t.Fatalf("calls %+v, want DescribeTasks then StopTask of the run", o.Calls)
+			}
+		})
+	}
 	t.Run("delete is complete at once", func(t *testing.T) {
 		e := event("Delete")
 		e["PhysicalResourceId"] = "run-task"
