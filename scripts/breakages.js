@@ -430,6 +430,16 @@ const breakages = [
     pkg: "./docs",
     expect: ["TestReadmeHasCICommands"],
   },
+
+  // Delivery: the destructive-change gate (cmd/diffgate)
+  {
+    name: "gate lets a database replacement through",
+    file: "cmd/diffgate/gate.go",
+    from: '"AWS::RDS::DBInstance":                      "the database instance: its data",',
+    to: "",
+    pkg: "./cmd/diffgate",
+    expect: ["TestGate/database_rename_blocks_naming_the_instance_and_the_property"],
+  },
 ];
 
 const root = path.resolve(__dirname, "..");
