@@ -440,6 +440,26 @@ const breakages = [
     pkg: "./cmd/diffgate",
     expect: ["TestGate/database_rename_blocks_naming_the_instance_and_the_property"],
   },
+
+  // Delivery: the GitHub Actions workflows (workflows/)
+  {
+    name: "an action pinned by tag, not by commit",
+    file: ".github/workflows/checks.yml",
+    from: "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0",
+    to: "actions/setup-node@v7",
+    dir: "workflows",
+    pkg: ".",
+    expect: ["TestActionsPinned"],
+  },
+  {
+    name: "the pull-request gate job may mint an OIDC token",
+    file: ".github/workflows/change-report.yml",
+    from: "      contents: read\n    steps:",
+    to: "      contents: read\n      id-token: write\n    steps:",
+    dir: "workflows",
+    pkg: ".",
+    expect: ["TestPermissions/change-report/gate"],
+  },
 ];
 
 const root = path.resolve(__dirname, "..");

@@ -17,6 +17,11 @@ fi
 progress "test: go vet ./..." "~10 s; the first run compiles the CDK's Go bindings: ~2 min on 2 cores" go vet ./...
 progress "test: go test ./... of the CDK app: 4 deployments synthesized, then the assertions" "~10 s, ~30 s when the test binaries are new" \
   go test -count=1 ./...
+# The GitHub Actions workflows: actionlint and the promises workflows/ holds
+# (pins, permissions per job, deploy environments). A module of its own;
+# -count=1 because go test's cache does not see the workflow files change.
+(cd workflows && progress "test: workflows: go vet, go test, actionlint" "~5 s; ~30 s the first time (builds actionlint)" \
+  bash -c 'go vet ./... && go test -count=1 ./... && go tool actionlint -shellcheck= -pyflakes= ../.github/workflows/*.yml')
 bash sampleapi/scripts/test.sh
 # The sample API's script ends by stopping its PostgreSQL; say how it all went.
 echo "test: all passed (gofmt, go vet, go test ./... of the CDK app, the sample API's tests)"
