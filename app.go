@@ -218,11 +218,10 @@ func build(app awscdk.App, cfg config.Config) deployment {
 	})
 
 	api := stacks.NewAPI(app, cfg.StackName("Api"), stacks.APIProps{
-		StackProps:   stackProps("Api", "API Gateway HTTP API and VPC link"),
-		VPC:          net.VPC,
-		Listener:     svc.Listener,
-		LoadBalancer: svc.LoadBalancer,
-		Settings:     cfg.API,
+		StackProps: stackProps("Api", "API Gateway HTTP API and VPC link"),
+		VPC:        net.VPC,
+		Listener:   svc.Listener,
+		Settings:   cfg.API,
 	})
 
 	mon := stacks.NewMonitoring(app, cfg.StackName("Monitoring"), stacks.MonitoringProps{

@@ -29,12 +29,11 @@ type PrivateHTTPAPIProps struct {
 	VPC ec2.IVpc
 	// Subnets hold the VPC link's network interfaces.
 	Subnets *ec2.SubnetSelection
-	// Listener is the internal ALB listener the integration targets.
+	// Listener is the internal ALB listener the integration targets. Its
+	// load balancer receives an ingress rule from the VPC link's security
+	// group on the listener's own port, so the port is stated only where
+	// the listener is made.
 	Listener elbv2.IApplicationListener
-	// LoadBalancer receives an ingress rule from the VPC link's security group.
-	LoadBalancer ec2.IConnectable
-	// ListenerPort is the port that rule opens.
-	ListenerPort int
 	// Settings are the API's plain settings (routes, stage, throttling,
 	// access logs, JWT, CORS, custom domain), taken as they are: start from
 	// httpapi.Defaults(). A JWT issuer, CORS origins and a domain name are
@@ -94,7 +93,7 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 		Description:      jsii.String("API Gateway VPC link: may reach the internal ALB listener only"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	linkSG.Connections().AllowTo(p.LoadBalancer, ec2.Port_Tcp(jsii.Number(p.ListenerPort)), jsii.String("API Gateway VPC link to ALB listener"))
+	linkSG.Connections().AllowToDefaultPort(p.Listener, jsii.String("API Gateway VPC link to ALB listener"))
 
 	link := apigwv2.NewVpcLink(c, jsii.String("VpcLink"), &apigwv2.VpcLinkProps{
 		Vpc:            p.VPC,

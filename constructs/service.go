@@ -157,7 +157,10 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 		LoadBalancer:       alb,
 		PublicLoadBalancer: jsii.Bool(false),
 		// Nothing reaches the ALB until the caller allows a security group.
-		OpenListener:   jsii.Bool(false),
+		OpenListener: jsii.Bool(false),
+		// The only place the listener's port is stated: the VPC link's rule
+		// takes it from the listener. Plain HTTP: the ALB is internal and
+		// reached only through the VPC link; API Gateway terminates TLS.
 		ListenerPort:   jsii.Number(80),
 		TaskSubnets:    p.Subnets,
 		SecurityGroups: securityGroups(p.SecurityGroup),

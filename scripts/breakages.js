@@ -75,8 +75,8 @@ const breakages = [
   {
     name: "VPC link→ALB rule created from the ALB side (a reference cycle)",
     file: "constructs/privateapi.go",
-    from: "linkSG.Connections().AllowTo(p.LoadBalancer, ec2.Port_Tcp(jsii.Number(p.ListenerPort)), jsii.String(\"API Gateway VPC link to ALB listener\"))",
-    to: "p.LoadBalancer.Connections().AllowFrom(linkSG, ec2.Port_Tcp(jsii.Number(p.ListenerPort)), jsii.String(\"API Gateway VPC link to ALB listener\"))",
+    from: "linkSG.Connections().AllowToDefaultPort(p.Listener, jsii.String(\"API Gateway VPC link to ALB listener\"))",
+    to: "p.Listener.Connections().AllowDefaultPortFrom(linkSG, jsii.String(\"API Gateway VPC link to ALB listener\"))",
     pkg: ".",
     expect: ["TestSynthesis"],
   },
@@ -111,6 +111,14 @@ const breakages = [
     to: "\"@aws-cdk/core:defaultCrossStackReferences\": \"weak\"",
     pkg: ".",
     expect: ["TestCrossStackReferences"],
+  },
+  {
+    name: "the VPC link's rules state a listener port of their own",
+    file: "constructs/privateapi.go",
+    from: "linkSG.Connections().AllowToDefaultPort(p.Listener, jsii.String(\"API Gateway VPC link to ALB listener\"))",
+    to: "linkSG.Connections().AllowTo(p.Listener, ec2.Port_Tcp(jsii.Number(8080)), jsii.String(\"API Gateway VPC link to ALB listener\"))",
+    pkg: ".",
+    expect: ["TestListenerPortInOnePlace"],
   },
 
   // Service

@@ -14,9 +14,8 @@ import (
 // APIProps configures the API stack.
 type APIProps struct {
 	awscdk.StackProps
-	VPC          ec2.IVpc
-	Listener     elbv2.IApplicationListener
-	LoadBalancer elbv2.IApplicationLoadBalancer
+	VPC      ec2.IVpc
+	Listener elbv2.IApplicationListener
 	// Settings are the API's own settings, handed to the construct whole.
 	httpapi.Settings
 }
@@ -33,12 +32,10 @@ func NewAPI(scope constructs.Construct, id string, p APIProps) *API {
 	stack := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
 
 	api := appconstructs.NewPrivateHTTPAPI(stack, "Api", appconstructs.PrivateHTTPAPIProps{
-		VPC:          p.VPC,
-		Subnets:      &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
-		Listener:     p.Listener,
-		LoadBalancer: p.LoadBalancer,
-		ListenerPort: ListenerPort,
-		Settings:     p.Settings,
+		VPC:      p.VPC,
+		Subnets:  &ec2.SubnetSelection{SubnetGroupName: jsii.String(PrivateSubnets)},
+		Listener: p.Listener,
+		Settings: p.Settings,
 	})
 	reason := "public by configuration (app:publicRoutes) next to the JWT-protected routes"
 	if p.Settings.JWTIssuer == "" {

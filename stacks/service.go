@@ -22,10 +22,6 @@ import (
 	"github.com/example/fargate-api/stacks/settings"
 )
 
-// ListenerPort is the ALB listener's port. The ALB is internal and reached
-// only through the API Gateway VPC link, which terminates TLS for clients.
-const ListenerPort = 80
-
 // ServiceProps configures the Service stack.
 type ServiceProps struct {
 	awscdk.StackProps
