@@ -1,6 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -32,4 +39,133 @@ func TestListenerPortInOnePlace(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProdThrottling holds that the prod profile's stage limits (1000
+// requests per second, bursts of 2000) reach its stage: dev's equal the
+// code's own literals, so only prod can tell a literal from the setting.
+func TestProdThrottling(t *testing.T) {
+	f := app(t)
+	hasResource(t, f.prod.API.Stack, "AWS::ApiGatewayV2::Stage", obj(
+		"DefaultRouteSettings", obj("ThrottlingRateLimit", 1000, "ThrottlingBurstLimit", 2000)))
+}
+
+// TestAutomatedBackupsOnDeletion holds that deleting prod's database keeps
+// its automated backups (they expire with their retention), while dev's go
+// with the instance.
+func TestAutomatedBackupsOnDeletion(t *testing.T) {
+	f := app(t)
+	for _, tt := range []struct {
+		name   string
+		d      deployment
+		delete bool
+	}{{"prod keeps them", f.prod, false}, {"dev deletes them", f.dev, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := f.only(t, tt.d.Database.Stack, "AWS::RDS::DBInstance")
+			if got := db["DeleteAutomatedBackups"]; got != tt.delete {
+				t.Errorf("DeleteAutomatedBackups = %v, want %v", got, tt.delete)
+			}
+		})
+	}
+}
+
+// TestTargetGroupsAlike holds that a traffic-shifting deployment's two
+// target groups differ in nothing but their identity: the alternate group
+// serves production after every other deployment, so its health check,
+// deregistration delay, port and protocol must be the primary's.
+func TestTargetGroupsAlike(t *testing.T) {
+	f := app(t)
+	for _, v := range variants {
+		d := v.into(f)
+		groups := f.resources(d.Service.Stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
+		if len(groups) == 1 {
+			continue // rolling: one group
+		}
+		t.Run(v.name, func(t *testing.T) {
+			if len(groups) != 2 {
+				t.Fatalf("%d target groups, want 1 or 2", len(groups))
+			}
+			var ids []string
+			for id := range groups {
+				ids = append(ids, id)
+			}
+			sort.Strings(ids)
+			if diff := differences(groups[ids[0]], groups[ids[1]]); diff != "" {
+				t.Errorf("%s and %s differ: %s", ids[0], ids[1], diff)
+			}
+		})
+	}
+}
+
+// differences names the top-level properties whose values differ between
+// a and b, with both values, or returns "".
+func differences(a, b map[string]any) string {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		ja, _ := json.Marshal(a[k])
+		jb, _ := json.Marshal(b[k])
+		if !bytes.Equal(ja, jb) {
+			out = append(out, fmt.Sprintf("%s: %s vs %s", k, ja, jb))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// TestAlarmPublishersSameAccount holds that CloudWatch may use the topic's
+// key and publish to the topic only on behalf of alarms in this account
+// (aws:SourceAccount), not for any account's alarm that names the topic.
+func TestAlarmPublishersSameAccount(t *testing.T) {
+	f := app(t)
+	mon := f.dev.Monitoring.Stack
+	sameAccount := obj("StringEquals", obj("aws:SourceAccount", obj("Ref", "AWS::AccountId")))
+	t.Run("key policy", func(t *testing.T) {
+		hasResource(t, mon, "AWS::KMS::Key", obj("KeyPolicy", obj("Statement", arrayWith(obj(
+			"Principal", obj("Service", "cloudwatch.amazonaws.com"), "Condition", sameAccount)))))
+	})
+	t.Run("topic policy", func(t *testing.T) {
+		hasResource(t, mon, "AWS::SNS::TopicPolicy", obj("PolicyDocument", obj("Statement", arrayWith(obj(
+			"Principal", obj("Service", "cloudwatch.amazonaws.com"), "Action", "sns:Publish", "Condition", sameAccount)))))
+	})
+}
+
+// TestMigrationTaskSubnets holds that the migration task runs where the
+// service's tasks run (the private subnets with egress), in every
+// deployment: from public subnets it would need a public IP to pull its
+// image, from isolated ones it reaches nothing without VPC endpoints.
+func TestMigrationTaskSubnets(t *testing.T) {
+	f := app(t)
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			svc := v.into(f).Service.Stack
+			if len(f.resources(svc, "Custom::OneOffTask")) == 0 {
+				t.Skip("app:migrationCommand=none here")
+			}
+			run := f.only(t, svc, "Custom::OneOffTask")
+			service := f.only(t, svc, "AWS::ECS::Service")
+			want, _ := json.Marshal(service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"])
+			got, _ := json.Marshal(run["Subnets"])
+			if !bytes.Equal(got, want) {
+				t.Errorf("migration task subnets %s, want the service's %s", got, want)
+			}
+			if !strings.Contains(string(got), "PrivateSubnet") {
+				t.Errorf("migration task subnets %s are not the private subnets", got)
+			}
+		})
+	}
+}
+
+// TestAccessLogBucketTLSOnly holds that the ALB access-log bucket refuses
+// every request that does not use TLS.
+func TestAccessLogBucketTLSOnly(t *testing.T) {
+	f := app(t)
+	hasResource(t, f.custom.Service.Stack, "AWS::S3::BucketPolicy", obj("PolicyDocument", obj("Statement", arrayWith(obj(
+		"Effect", "Deny", "Action", "s3:*", "Principal", obj("AWS", "*"),
+		"Condition", obj("Bool", obj("aws:SecureTransport", "false")))))))
 }
