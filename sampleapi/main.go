@@ -198,7 +198,6 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) int {
 	}
 
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
-	srv.SetDraining()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := httpServer.Shutdown(shutdownCtx); err != nil {

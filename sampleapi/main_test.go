@@ -177,7 +177,32 @@ func TestRunLifecycle(t *testing.T) {
 	_, _ = pw.Write([]byte(`{"name":"Slow",`))
 	time.Sleep(200 * time.Millisecond)
 	cancel() // like SIGTERM
-	time.Sleep(200 * time.Millisecond)
+
+	// During the shutdown, with that request still in flight, the listener
+	// is closed: /healthz and /readyz refuse new connections rather than
+	// answer (ECS has taken the task out of its target groups before it
+	// sends SIGTERM, so nothing routes on their answer any more).
+	fresh := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	refused := func(path string) bool {
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			res, err := fresh.Get(base + path)
+			if err != nil {
+				return true
+			}
+			res.Body.Close()
+		}
+		return false
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if !refused(path) {
+			t.Errorf("GET %s during shutdown still answered after 5 s; want the connection refused", path)
+		}
+	}
+	select {
+	case code := <-slow:
+		t.Fatalf("in-flight request ended (status %d) before its body was sent", code)
+	default:
+	}
 	_, _ = pw.Write([]byte(`"email":"slow@example.com"}`))
 	pw.Close()
 

@@ -466,6 +466,26 @@ const breakages = [
     expect: ["TestIsComplete/a_run_past_RUN_TIMEOUT_MINUTES_is_stopped,_so_a_rollback's_run_does_not_wait_for_its_lock,_and_fails"],
   },
 
+  // Sample API configuration
+  {
+    name: "sample API: DB_SSLMODE ignored in the connection URL",
+    file: "sampleapi/internal/config/config.go",
+    from: "RawQuery: url.Values{\"sslmode\": {c.DBSSLMode}}.Encode(),",
+    to: "RawQuery: url.Values{\"sslmode\": {\"verify-full\"}}.Encode(),",
+    dir: "sampleapi",
+    pkg: "./internal/config",
+    expect: ["TestEverySSLModeReachesTheURL/disable", "TestEverySSLModeReachesTheURL/require"],
+  },
+  {
+    name: "sample API: DB_SSLMODE=allow refused",
+    file: "sampleapi/internal/config/config.go",
+    from: "var validSSLModes = []string{\"disable\", \"allow\", \"prefer\",",
+    to: "var validSSLModes = []string{\"disable\", \"prefer\",",
+    dir: "sampleapi",
+    pkg: "./internal/config",
+    expect: ["TestEverySSLModeReachesTheURL/allow"],
+  },
+
   // Sample API image
   {
     name: "runtime base image back on Debian 12",

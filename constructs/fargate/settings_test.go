@@ -15,8 +15,8 @@ func TestZeroSettingsTakeTheDocumentedDefaults(t *testing.T) {
 		CPUTargetPercent: 60, RequestsPerTarget: 1000, LogRetentionDays: 14,
 		DeploymentStrategy: Rolling, CanaryPercent: 5, LinearStepPercent: 10,
 	}
-	if got := s; !equal(got, want) {
-		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
+	if diff := fieldDiff(s, want); diff != "" {
+		t.Errorf("defaults differ from the documented ones: %s", diff)
 	}
 	if p := s.Validate(); len(p) != 0 {
 		t.Errorf("defaults are invalid: %v", Error(p))
@@ -93,8 +93,18 @@ func TestExplainRenamesFields(t *testing.T) {
 	}
 }
 
-func equal(a, b Settings) bool {
-	return reflect.DeepEqual(a, b)
+// fieldDiff names each field whose value differs between got and want,
+// with both values, or returns "": a whole Settings in a failure message
+// hides the one field that matters.
+func fieldDiff(got, want Settings) string {
+	var out []string
+	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
+	for i := range g.NumField() {
+		if a, b := g.Field(i).Interface(), w.Field(i).Interface(); !reflect.DeepEqual(a, b) {
+			out = append(out, fmt.Sprintf("%s = %#v, want %#v", g.Type().Field(i).Name, a, b))
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func TestLinearStepsFollowCloudFormation(t *testing.T) {

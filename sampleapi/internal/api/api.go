@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/example/fargate-api/sampleapi/internal/store"
@@ -41,19 +40,14 @@ const (
 
 // Server holds the handler dependencies.
 type Server struct {
-	store    Store
-	log      *slog.Logger
-	draining atomic.Bool
+	store Store
+	log   *slog.Logger
 }
 
 // New returns a Server backed by st that logs to log.
 func New(st Store, log *slog.Logger) *Server {
 	return &Server{store: st, log: log}
 }
-
-// SetDraining makes /readyz report 503 so that no new traffic is routed to a
-// task that is shutting down; /healthz keeps reporting 200.
-func (s *Server) SetDraining() { s.draining.Store(true) }
 
 // Handler returns the complete HTTP handler with middleware applied.
 func (s *Server) Handler() http.Handler {
@@ -73,10 +67,6 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if s.draining.Load() {
-		writeError(w, http.StatusServiceUnavailable, "shutting down")
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {

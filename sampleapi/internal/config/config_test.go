@@ -2,11 +2,29 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
+
+// fieldDiff names each field whose value differs between got and want,
+// with both values, or returns "" (the password is a field like any other
+// here: these are test values).
+func fieldDiff(got, want Config) string {
+	var out []string
+	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
+	for i := range g.NumField() {
+		if a, b := g.Field(i).Interface(), w.Field(i).Interface(); !reflect.DeepEqual(a, b) {
+			out = append(out, fmt.Sprintf("%s = %#v, want %#v", g.Type().Field(i).Name, a, b))
+		}
+	}
+	return strings.Join(out, "; ")
+}
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -53,8 +71,8 @@ func TestLoadAllValues(t *testing.T) {
 	want := Config{Port: 9090, DBHost: "db.internal", DBPort: 6543, DBName: "app", DBUsername: "app_user",
 		DBPassword: "s3cret", DBSSLMode: "disable", DBAuth: "password", DBMaxConns: 4, ShutdownTimeout: 5 * time.Second,
 		StartupTimeout: 2 * time.Minute, LogLevel: "debug"}
-	if c != want {
-		t.Errorf("Load = %+v\nwant %+v", c, want)
+	if diff := fieldDiff(c, want); diff != "" {
+		t.Errorf("Load: %s", diff)
 	}
 }
 
@@ -162,5 +180,32 @@ func TestLoadMigrate(t *testing.T) {
 	m[EnvDBAuth] = "iam" // not read: migrate always uses the master password
 	if c, err := LoadMigrate(env(m)); err != nil || c.DBAuth != AuthPassword {
 		t.Errorf("migrate with DB_AUTH=iam: %+v, %v; want password auth", c, err)
+	}
+}
+
+// TestEverySSLModeReachesTheURL holds that each sslmode libpq and pgx know
+// (PostgreSQL docs, "SSL Mode Descriptions") is accepted in DB_SSLMODE and
+// arrives unchanged in the connection URL the pool is given, which pgx
+// parses.
+func TestEverySSLModeReachesTheURL(t *testing.T) {
+	for _, mode := range []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"} {
+		t.Run(mode, func(t *testing.T) {
+			m := validEnv()
+			m[EnvDBSSLMode] = mode
+			c, err := Load(env(m))
+			if err != nil {
+				t.Fatalf("DB_SSLMODE=%s refused: %v", mode, err)
+			}
+			u, err := url.Parse(c.DatabaseURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := u.Query().Get("sslmode"); got != mode {
+				t.Errorf("URL sslmode = %q, want %q", got, mode)
+			}
+			if _, err := pgconn.ParseConfig(c.DatabaseURL()); err != nil {
+				t.Errorf("pgx does not parse the URL: %v", err)
+			}
+		})
 	}
 }
