@@ -144,6 +144,9 @@ func TestMigrationTaskSubnets(t *testing.T) {
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			svc := v.into(f).Service.Stack
+			if why := f.broken(*svc.StackName()); why != "" {
+				t.Fatal(why)
+			}
 			if len(f.resources(svc, "Custom::OneOffTask")) == 0 {
 				t.Skip("app:migrationCommand=none here")
 			}
