@@ -195,6 +195,14 @@ const breakages = [
     env: { REACH: "1" },
     expect: ["TestEverySettingReachesATemplate/app:corsMaxAgeSeconds"],
   },
+  {
+    name: "the early configuration check ignores the CLI's context overflow file",
+    file: "app.go",
+    from: "maps.Copy(ctx, overflow)",
+    to: "maps.Copy(overflow, ctx)",
+    pkg: ".",
+    expect: ["TestCLIContext"],
+  },
 
   // Service
   {
