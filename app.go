@@ -163,9 +163,9 @@ func addChecks(app awscdk.App) {
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 }
 
-// deployment is one built copy of the app, for callers (tests) that need to
-// reach into the stacks.
-type deployment struct {
+// stackSet is the five stacks of one built copy of the app, for callers
+// (tests) that need to reach into them.
+type stackSet struct {
 	Network    *stacks.Network
 	Database   *stacks.Database
 	Service    *stacks.Service
@@ -175,7 +175,7 @@ type deployment struct {
 
 // build adds the stacks for cfg to app. Reading it top to bottom gives the
 // dependency order: network → database → service → api → monitoring.
-func build(app awscdk.App, cfg config.Config) deployment {
+func build(app awscdk.App, cfg config.Config) stackSet {
 	stackProps := func(part, description string) awscdk.StackProps {
 		p := awscdk.StackProps{
 			StackName:   jsii.String(cfg.StackName(part)),
@@ -226,15 +226,15 @@ func build(app awscdk.App, cfg config.Config) deployment {
 
 	mon := stacks.NewMonitoring(app, cfg.StackName("Monitoring"), stacks.MonitoringProps{
 		StackProps:                   stackProps("Monitoring", "Alarms, alarm topic and dashboard"),
-		API:                          api.HTTPAPI.API,
+		API:                          api.Gateway.HTTPAPI,
 		LoadBalancerFullName:         svc.LoadBalancerFullName,
 		TargetGroupFullName:          svc.TargetGroupFullName,
 		AlternateTargetGroupFullName: svc.AlternateTargetGroupFullName,
-		Service:                      svc.FargateService,
+		Service:                      svc.Fargate,
 		Database:                     db.Instance,
 		NATInstanceAlarms:            net.NATInstanceAlarms,
 		Monitoring:                   cfg.Monitoring,
 	})
 
-	return deployment{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
+	return stackSet{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
 }

@@ -109,7 +109,7 @@ func TestStacks(t *testing.T) {
 		}
 	}
 	if got := len(f.templates); got != 20 {
-		t.Errorf("synthesized %d templates, want 20 (5 stacks × 4 deployments)", got)
+		t.Errorf("synthesized %d templates, want 20 (5 stacks × 4 variants)", got)
 	}
 }
 
@@ -203,7 +203,7 @@ func TestDatabase(t *testing.T) {
 // subnet group. A change here means the next deploy replaces them: data loss.
 //
 // The master secret is no longer a template resource: RDS creates and
-// rotates it (ManageMasterUserPassword). On an existing deployment the
+// rotates it (ManageMasterUserPassword). On an existing environment the
 // next deploy modifies the instance in place (ManageMasterUserPassword and
 // the removed MasterUserPassword are updatable properties; MasterUsername,
 // which is create-only, stays the literal app_admin) and then deletes the

@@ -30,7 +30,7 @@ func TestCORSPreflight(t *testing.T) {
 	f := app(t)
 	variants := []struct {
 		name string
-		d    deployment
+		d    stackSet
 	}{{"custom", f.custom}, {"options", f.options}}
 	for _, v := range variants {
 		api := v.d.API.Stack

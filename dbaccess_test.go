@@ -109,7 +109,7 @@ func TestDatabaseAccess(t *testing.T) {
 	f := app(t)
 	for _, v := range []struct {
 		name string
-		d    deployment
+		d    stackSet
 	}{{"dev", f.dev}, {"prod", f.prod}, {"options", f.options}} {
 		db, svc := v.d.Database.Stack, v.d.Service.Stack
 		t.Run(v.name, func(t *testing.T) {

@@ -1,7 +1,7 @@
 package main
 
 // Golden templates: a change detector beside the intent tests. Every stack of
-// the deployments users deploy as they are (the dev and prod profiles) is
+// the variants users deploy as they are (the dev and prod profiles) is
 // kept, normalized, in testdata/golden/<stack>.json. A change to a
 // synthesized template that no intent test is about (a CDK upgrade that
 // changes a default, a refactor that moves a property) fails
@@ -32,11 +32,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from this synthesis (TestGoldenTemplates)")
 
-// goldenDeployments are the fixture deployments kept as golden templates:
+// goldenVariants are the fixture variants kept as golden templates:
 // the two profiles as deployed without settings. The Custom and Options
-// deployments exist to reach options; intent tests cover those, and golden
+// variants exist to reach options; intent tests cover those, and golden
 // copies of them would repeat every shared change twice more.
-var goldenDeployments = []string{"dev", "prod"}
+var goldenVariants = []string{"dev", "prod"}
 
 var goldenDir = filepath.Join("testdata", "golden")
 
@@ -50,7 +50,7 @@ func TestGoldenTemplates(t *testing.T) {
 	f := app(t)
 	kept := map[string]bool{}
 	for _, o := range f.outcomes {
-		if !slices.Contains(goldenDeployments, o.name) {
+		if !slices.Contains(goldenVariants, o.name) {
 			continue
 		}
 		for _, stack := range o.stacks {
@@ -108,7 +108,7 @@ func TestGoldenTemplates(t *testing.T) {
 			}
 			continue
 		}
-		t.Errorf("%s belongs to no stack of the %s deployments: delete it, or run go test -run TestGoldenTemplates -update .", file, strings.Join(goldenDeployments, " and "))
+		t.Errorf("%s belongs to no stack of the %s variants: delete it, or run go test -run TestGoldenTemplates -update .", file, strings.Join(goldenVariants, " and "))
 	}
 }
 

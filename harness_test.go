@@ -1,11 +1,11 @@
 package main
 
-// The test fixture: every deployment the tests look at, each built in an App
-// of its own and synthesized once per test binary. A deployment that fails
+// The test fixture: every variant the tests look at, each built in an App
+// of its own and synthesized once per test binary. A variant that fails
 // to build or synthesize (a construct error, a cyclic reference, a jsii
 // exception) is recorded, not fatal: TestSynthesis names it with the error,
 // the tests that look at its stacks fail with a pointer there, and every
-// other deployment's tests still run. cdk-nag findings and every other
+// other variant's tests still run. cdk-nag findings and every other
 // annotation are read from the synthesized assembly's metadata files, so
 // TestNag costs no second synthesis.
 
@@ -27,30 +27,30 @@ import (
 	"github.com/example/fargate-api/stacks"
 )
 
-// fixture is the whole app as the tests see it: the default dev deployment,
-// the prod profile, a "Custom" dev deployment that sets the options the
+// fixture is the whole app as the tests see it: the default dev variant,
+// the prod profile, a "Custom" dev variant that sets the options the
 // defaults leave off (registry image, ARM64, explicit routes, a v1 stage, a
 // pinned environment, CORS, a custom domain with its own certificate, a NAT
 // gateway instead of dev's NAT instance, every alarm threshold off its
-// default, blue/green deploys), and an "Options" dev deployment with the
+// default, blue/green deploys), and an "Options" dev variant with the
 // remaining switches on (no NAT, ECS Exec, Fargate Spot, JWT with CORS, a
 // Route 53 domain, alarm e-mail, linear deploys).
 type fixture struct {
-	dev, prod, custom, options deployment
+	dev, prod, custom, options stackSet
 	cfg                        map[string]config.Config
 	templates                  map[string]map[string]any // stack name → template JSON
 	stacks                     []awscdk.Stack
 
-	outcomes   []*outcome          // one per deployment, in build order
-	stackOwner map[string]*outcome // stack name → its deployment's outcome
+	outcomes   []*outcome          // one per variant, in build order
+	stackOwner map[string]*outcome // stack name → its variant's outcome
 	assertable map[string]assertions.Template
 }
 
-// outcome is what building and synthesizing one deployment produced.
+// outcome is what building and synthesizing one variant produced.
 type outcome struct {
 	name     string
 	stacks   []string  // stack names, in build order
-	err      error     // the deployment did not build or synthesize
+	err      error     // the variant did not build or synthesize
 	messages []message // every error, warning and info annotation
 }
 
@@ -83,22 +83,22 @@ func (m message) String() string {
 	return fmt.Sprintf("%s at %s: %s", m.Level, m.Path, m.Text)
 }
 
-// variants are the deployments of the fixture, each with the context it
-// adds to cdk.json's. Add settings to these, not new deployments: each one
+// variants are the copies of the app the fixture builds, each with the context it
+// adds to cdk.json's. Add settings to these, not new variants: each one
 // costs about a second of every test run.
 var variants = []struct {
 	name string
 	ctx  map[string]any
-	into func(*fixture) *deployment
+	into func(*fixture) *stackSet
 }{
-	{"dev", nil, func(f *fixture) *deployment { return &f.dev }},
-	{"prod", map[string]any{"app:profile": "prod"}, func(f *fixture) *deployment { return &f.prod }},
-	{"custom", customContext, func(f *fixture) *deployment { return &f.custom }},
-	{"options", optionsContext, func(f *fixture) *deployment { return &f.options }},
+	{"dev", nil, func(f *fixture) *stackSet { return &f.dev }},
+	{"prod", map[string]any{"app:profile": "prod"}, func(f *fixture) *stackSet { return &f.prod }},
+	{"custom", customContext, func(f *fixture) *stackSet { return &f.custom }},
+	{"options", optionsContext, func(f *fixture) *stackSet { return &f.options }},
 }
 
 // testContext returns cdk.json's context with what the tests change: the
-// CLI's cached AZ lookup for the pinned deployment, and annotations left in
+// CLI's cached AZ lookup for the pinned variant, and annotations left in
 // the assembly instead of failing the synthesis, so that one cdk-nag
 // finding becomes a failing TestNag subtest rather than a panic that ends
 // the test binary.
@@ -168,10 +168,10 @@ var synthesize = sync.OnceValues(func() (*fixture, error) {
 	return f, nil
 })
 
-// synthesizeOne builds one deployment in an App of its own and synthesizes
+// synthesizeOne builds one variant in an App of its own and synthesizes
 // it, reading back its templates and annotations. CDK reports construct
 // errors as panics from the jsii kernel; they are returned as the error.
-func (f *fixture) synthesizeOne(ctx map[string]any, cfg config.Config, d *deployment, o *outcome) (err error) {
+func (f *fixture) synthesizeOne(ctx map[string]any, cfg config.Config, d *stackSet, o *outcome) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
@@ -271,10 +271,10 @@ func readJSON(path string, v any) error {
 	return nil
 }
 
-// placeholders gives a deployment that failed part-way empty stacks in a
+// placeholders gives a variant that failed part-way empty stacks in a
 // throwaway App, so tests can still name its stacks (and fail, pointing at
 // TestSynthesis) instead of dereferencing nil and ending the test binary.
-func placeholders(cfg config.Config, d *deployment) {
+func placeholders(cfg config.Config, d *stackSet) {
 	scratch := awscdk.NewApp(nil)
 	stack := func(part string) awscdk.Stack {
 		return awscdk.NewStack(scratch, jsii.String(cfg.StackName(part)), &awscdk.StackProps{StackName: jsii.String(cfg.StackName(part))})
@@ -321,11 +321,11 @@ func app(t *testing.T) *fixture {
 	return f
 }
 
-// broken reports why stack has no real template (its deployment did not
+// broken reports why stack has no real template (its variant did not
 // synthesize), or "" when it has one.
 func (f *fixture) broken(stack string) string {
 	if o := f.stackOwner[stack]; o != nil && o.err != nil {
-		return fmt.Sprintf("stack %s: the %s deployment did not synthesize (see TestSynthesis/%s)", stack, o.name, o.name)
+		return fmt.Sprintf("stack %s: the %s variant did not synthesize (see TestSynthesis/%s)", stack, o.name, o.name)
 	}
 	return ""
 }
@@ -399,7 +399,7 @@ func (f *fixture) only(t *testing.T, s awscdk.Stack, typ string) map[string]any 
 	return nil
 }
 
-// TestSynthesis fails, per deployment, when the deployment did not build or
+// TestSynthesis fails, per variant, when the variant did not build or
 // synthesize or carries an error annotation (what would fail `cdk synth`):
 // it lists construct errors itself and counts cdk-nag's, which TestNag lists
 // per stack. Warnings fail too (the CLI prints them on every synth); infos
@@ -410,7 +410,7 @@ func TestSynthesis(t *testing.T) {
 	for _, o := range f.outcomes {
 		t.Run(o.name, func(t *testing.T) {
 			if o.err != nil {
-				t.Errorf("the %s deployment did not synthesize:\n%v", o.name, o.err)
+				t.Errorf("the %s variant did not synthesize:\n%v", o.name, o.err)
 			}
 			nag := 0
 			for _, m := range o.messages {

@@ -19,7 +19,7 @@ func TestVendedLogGroups(t *testing.T) {
 	f := app(t)
 	for _, v := range []struct {
 		name string
-		d    deployment
+		d    stackSet
 	}{{"dev", f.dev}, {"prod", f.prod}} {
 		api := v.d.API.Stack
 		want := "/aws/vendedlogs/apigateway/" + f.cfg[v.name].StackName("Api") + "/access"

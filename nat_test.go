@@ -202,7 +202,7 @@ func TestNATGateways(t *testing.T) {
 	f := app(t)
 	tests := []struct {
 		name                string
-		d                   deployment
+		d                   stackSet
 		gateways, instances int
 		monitoringNATAlarms int
 	}{

@@ -12,7 +12,7 @@ import (
 )
 
 // TestListenerPortInOnePlace holds that the ALB listener's port is stated
-// once, where the listener is made: in every deployment the VPC link's
+// once, where the listener is made: in every variant the VPC link's
 // egress rule and the ALB's ingress rule for it open exactly the port the
 // listener has, so changing that one literal moves all three.
 func TestListenerPortInOnePlace(t *testing.T) {
@@ -57,7 +57,7 @@ func TestAutomatedBackupsOnDeletion(t *testing.T) {
 	f := app(t)
 	for _, tt := range []struct {
 		name   string
-		d      deployment
+		d      stackSet
 		delete bool
 	}{{"prod keeps them", f.prod, false}, {"dev deletes them", f.dev, true}} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 func TestTaskCount(t *testing.T) {
 	f := app(t)
 	for _, name := range []string{"dev", "prod", "custom", "options"} {
-		d := map[string]deployment{"dev": f.dev, "prod": f.prod, "custom": f.custom, "options": f.options}[name]
+		d := map[string]stackSet{"dev": f.dev, "prod": f.prod, "custom": f.custom, "options": f.options}[name]
 		svc := d.Service.Stack
 		t.Run(name+": no DesiredCount in the service template", func(t *testing.T) {
 			for id, s := range f.resources(svc, "AWS::ECS::Service") {

@@ -27,7 +27,7 @@ func (f *fixture) byLogicalID(s awscdk.Stack, typ, id string) (map[string]any, b
 
 // TestAlarmValues checks every alarm's threshold, operator and evaluation
 // window in the templates, for the dev and prod defaults and for the custom
-// deployment, which sets every threshold off its default: a threshold that
+// variant, which sets every threshold off its default: a threshold that
 // does not follow its setting, or a window other than 3 of 5 minutes (what
 // docs/operations.md promises), fails here by alarm name.
 func TestAlarmValues(t *testing.T) {
@@ -64,7 +64,7 @@ func TestAlarmValues(t *testing.T) {
 	// The deployment alarm in the Service stack rolls deploys back on the
 	// same threshold as the Target5xx alarm.
 	rollback := map[string]float64{"dev": 10, "prod": 5, "custom": 25}
-	deployments := map[string]deployment{"dev": f.dev, "prod": f.prod, "custom": f.custom}
+	variants := map[string]stackSet{"dev": f.dev, "prod": f.prod, "custom": f.custom}
 
 	check := func(t *testing.T, props map[string]any, w want) {
 		t.Helper()
@@ -85,7 +85,7 @@ func TestAlarmValues(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"dev", "prod", "custom"} {
-		d := deployments[name]
+		d := variants[name]
 		ids := keys(expected[name])
 		for _, id := range ids {
 			t.Run(name+"/"+id, func(t *testing.T) {
@@ -105,7 +105,7 @@ func TestAlarmValues(t *testing.T) {
 			alarms := f.resources(d.Service.Stack, "AWS::CloudWatch::Alarm")
 			if f.cfg[name].Service.ShiftsTraffic() {
 				// Canary, linear, blue/green: a 5xx and a latency alarm per
-				// target group, on the new revision (deployment_test.go).
+				// target group, on the new revision (strategy_test.go).
 				got := map[string][]float64{}
 				for _, props := range alarms {
 					for _, q := range props["Metrics"].([]any) {
@@ -183,7 +183,7 @@ func TestContainerEnvironmentValues(t *testing.T) {
 func TestDatabaseLogRetention(t *testing.T) {
 	f := app(t)
 	for name, c := range map[string]struct {
-		d    deployment
+		d    stackSet
 		days float64
 	}{"dev": {f.dev, 14}, "prod": {f.prod, 90}, "custom": {f.custom, 30}} {
 		t.Run(name, func(t *testing.T) {

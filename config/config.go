@@ -43,7 +43,7 @@ const (
 // MigrationOff is the app:migrationCommand value that turns the task off.
 const MigrationOff = settings.MigrationOff
 
-// Config is the whole, validated configuration of one deployment of the app.
+// Config is the whole, validated configuration of one copy of the app (a name and a profile).
 // Its fields with a `key` tag, here and in the settings types, are the
 // app's context keys, in documentation order.
 type Config struct {

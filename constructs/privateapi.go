@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/fargate-api/constructs/httpapi"
+	"github.com/example/fargate-api/constructs/rule"
 )
 
 // PrivateHTTPAPIProps configures a PrivateHTTPAPI. Fields are required
@@ -41,6 +43,30 @@ type PrivateHTTPAPIProps struct {
 	httpapi.Settings
 }
 
+// validate checks p before anything is created: API Gateway would accept a
+// stage throttled to 0 requests per second (every request refused with 429)
+// or an empty stage name, and a missing VPC or listener fails deep inside
+// the CDK with a message that names neither.
+func (p PrivateHTTPAPIProps) validate() error {
+	problems := p.Settings.Validate()
+	for _, f := range []struct {
+		field   string
+		missing bool
+		allowed string
+	}{
+		{"VPC", p.VPC == nil, "the VPC of the load balancer"},
+		{"Listener", p.Listener == nil, "the load balancer's listener"},
+	} {
+		if f.missing {
+			problems = append(problems, rule.Problem{Field: f.field, Value: "nil", Allowed: f.allowed})
+		}
+	}
+	if len(problems) > 0 {
+		return rule.Error(problems)
+	}
+	return nil
+}
+
 // PrivateHTTPAPI is an API Gateway HTTP API that reaches an internal ALB
 // through a VPC link, with a named, throttled, access-logged stage.
 //
@@ -51,7 +77,7 @@ type PrivateHTTPAPIProps struct {
 // is called.
 type PrivateHTTPAPI struct {
 	constructs.Construct
-	API     apigwv2.HttpApi
+	HTTPAPI apigwv2.HttpApi
 	Stage   apigwv2.HttpStage
 	VPCLink apigwv2.VpcLink
 	// Domain is the custom domain, nil without one.
@@ -86,6 +112,9 @@ var accessLogFormat = map[string]string{
 // stack that depends on the load balancer's stack, so the ingress rule lives
 // there and no reference cycle forms.
 func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIProps) *PrivateHTTPAPI {
+	if err := p.validate(); err != nil {
+		panic(fmt.Errorf("PrivateHTTPAPI %s/%s: invalid props: %w", *scope.Node().Path(), id, err))
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 
 	linkSG := ec2.NewSecurityGroup(c, jsii.String("VpcLinkSecurityGroup"), &ec2.SecurityGroupProps{
@@ -160,7 +189,7 @@ func NewPrivateHTTPAPI(scope constructs.Construct, id string, p PrivateHTTPAPIPr
 		DomainMapping: mapping,
 	})
 
-	return &PrivateHTTPAPI{Construct: c, API: api, Stage: stage, VPCLink: link, Domain: domain, PublicRoutes: public}
+	return &PrivateHTTPAPI{Construct: c, HTTPAPI: api, Stage: stage, VPCLink: link, Domain: domain, PublicRoutes: public}
 }
 
 // anyMethods are the methods an ANY route stands for, except OPTIONS.

@@ -261,7 +261,7 @@ const breakages = [
   },
   {
     name: "shifted service does not depend on its rollback alarms",
-    file: "constructs/deployment.go",
+    file: "constructs/trafficshift.go",
     from: "service.Node().AddDependency(a)",
     to: "_ = a",
     pkg: ".",
@@ -301,6 +301,14 @@ const breakages = [
   },
 
   // API
+  {
+    name: "PrivateHTTPAPI accepts a stage throttled to 0 requests per second",
+    file: "constructs/privateapi.go",
+    from: "problems := p.Settings.Validate()",
+    to: "problems := p.Settings.Validate()[:0]",
+    pkg: "./constructs",
+    expect: ["TestPrivateHTTPAPIRejectsBadProps/zero_throttle", "TestPrivateHTTPAPIRejectsBadProps/zero_settings"],
+  },
   {
     name: "ANY routes not expanded under CORS",
     file: "constructs/privateapi.go",

@@ -24,7 +24,7 @@ type APIProps struct {
 // the internal ALB through a VPC link.
 type API struct {
 	awscdk.Stack
-	HTTPAPI *appconstructs.PrivateHTTPAPI
+	Gateway *appconstructs.PrivateHTTPAPI
 }
 
 // NewAPI creates the API stack.
@@ -59,5 +59,5 @@ func NewAPI(scope constructs.Construct, id string, p APIProps) *API {
 			Value:       api.Domain.RegionalDomainName(),
 		})
 	}
-	return &API{Stack: stack, HTTPAPI: api}
+	return &API{Stack: stack, Gateway: api}
 }

@@ -65,7 +65,8 @@ type Service struct {
 	// traffic-shifting deployment strategy: ECS alternates production between
 	// the two. Nil with rolling deployments.
 	AlternateTargetGroupFullName *string
-	FargateService               ecs.FargateService
+	// Fargate is the ECS service itself.
+	Fargate ecs.FargateService
 }
 
 // NewService creates the Service stack.
@@ -179,7 +180,7 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		LoadBalancer:                 web.LoadBalancer,
 		LoadBalancerFullName:         web.LoadBalancerFullName,
 		TargetGroupFullName:          web.TargetGroupFullName,
-		FargateService:               web.Service,
+		Fargate:                      web.Service,
 		AlternateTargetGroupFullName: alternate,
 	}
 }

@@ -16,7 +16,7 @@ type stratTemplate struct {
 	resources map[string]map[string]any // logical ID → resource
 }
 
-func stratService(t *testing.T, f *fixture, d deployment) stratTemplate {
+func stratService(t *testing.T, f *fixture, d stackSet) stratTemplate {
 	t.Helper()
 	tpl := f.templates[*d.Service.Stack.StackName()]
 	res := map[string]map[string]any{}
@@ -152,7 +152,7 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 	f := app(t)
 	for _, v := range []struct {
 		variant string
-		d       deployment
+		d       stackSet
 		want    map[string]any // DeploymentConfiguration fields
 		absent  []string
 		// breaker: the circuit breaker is on only where AWS documents it
@@ -412,7 +412,7 @@ func stratContains(list any, ids ...string) bool {
 // two target groups, so prod's ALB alarms must not watch only the first.
 func TestMonitoringFollowsBothTargetGroups(t *testing.T) {
 	f := app(t)
-	dims := func(d deployment, metric string) []any {
+	dims := func(d stackSet, metric string) []any {
 		for _, r := range f.resources(d.Monitoring.Stack, "AWS::CloudWatch::Alarm") {
 			if r["MetricName"] == metric {
 				return r["Dimensions"].([]any)
