@@ -140,7 +140,7 @@ const breakages = [
   },
   {
     name: "alternate target group with another health-check timeout",
-    file: "constructs/deployment.go",
+    file: "constructs/trafficshift.go",
     from: "HealthCheck: healthCheck(p.Settings),",
     to: "HealthCheck: &elbv2.HealthCheck{Path: jsii.String(p.Settings.HealthCheckPath), Timeout: awscdk.Duration_Seconds(jsii.Number(3))},",
     pkg: ".",
@@ -148,7 +148,7 @@ const breakages = [
   },
   {
     name: "alternate target group keeps the 300 s default deregistration delay",
-    file: "constructs/deployment.go",
+    file: "constructs/trafficshift.go",
     from: "alternate.SetAttribute(jsii.String(\"deregistration_delay.timeout_seconds\"), jsii.String(strconv.Itoa(DeregistrationDelay)))",
     to: "alternate.SetAttribute(jsii.String(\"stickiness.enabled\"), jsii.String(strconv.FormatBool(false)))",
     pkg: ".",
