@@ -24,7 +24,11 @@ type contract struct {
 	Environment     []string          `json:"environment"`
 	Secrets         []string          `json:"secrets"`
 	Values          map[string]string `json:"values"`
-	Migrate         struct {
+	// Tracing lists what both tasks get when app:tracing is on.
+	Tracing struct {
+		Environment []string `json:"environment"`
+	} `json:"tracing"`
+	Migrate struct {
 		Command     []string          `json:"command"`
 		Environment []string          `json:"environment"`
 		Secrets     []string          `json:"secrets"`
@@ -90,7 +94,7 @@ func TestContractVariableNames(t *testing.T) {
 			}
 			var readContract []string
 			for _, n := range read {
-				if !slices.Contains(config.Optional(), n) {
+				if !slices.Contains(config.Optional(), n) && !slices.Contains(c.Tracing.Environment, n) {
 					readContract = append(readContract, n)
 				}
 			}
@@ -106,6 +110,9 @@ func TestContractVariableNames(t *testing.T) {
 				if slices.Contains(all, n) {
 					t.Errorf("optional variable %s is also in the contract", n)
 				}
+			}
+			if !equalSets(config.TracingEnvironment(), c.Tracing.Environment) {
+				t.Errorf("config lists tracing variables %v, contract %v", config.TracingEnvironment(), c.Tracing.Environment)
 			}
 		})
 	}

@@ -33,6 +33,9 @@ import (
 	"github.com/example/fargate-api/sampleapi/internal/iamauth"
 	"github.com/example/fargate-api/sampleapi/internal/rdsca"
 	"github.com/example/fargate-api/sampleapi/internal/store"
+	"github.com/example/fargate-api/sampleapi/internal/tracing"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // HTTP server timeouts. IdleTimeout exceeds the ALB's default 60 s idle
@@ -44,6 +47,9 @@ const (
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 75 * time.Second
 	maxHeaderBytes    = 64 << 10
+	// flushTimeout bounds the export of the last spans at exit; the
+	// collector sidecar is on localhost, so this is ample.
+	flushTimeout = 5 * time.Second
 )
 
 func main() {
@@ -96,33 +102,52 @@ func poolOptions(ctx context.Context, cfg config.Config) (database.PoolOptions, 
 // runMigrate applies the migrations and sets up the runtime role as the
 // master user, then exits: 0 when the schema and grants are in place.
 func runMigrate(ctx context.Context, getenv func(string) string, out io.Writer) int {
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: levelFrom(getenv(config.EnvLogLevel))}))
+	log := newLogger(out, getenv)
 	cfg, err := config.LoadMigrate(getenv)
 	if err != nil {
 		log.Error("invalid configuration", "error", err.Error())
 		return 1
 	}
-	log.Info("migrating", "config", cfg.String(), "runtime_user", cfg.DBRuntimeUsername)
-	applied, err := migrateDatabase(ctx, cfg, log)
+	tr, err := tracing.Setup(ctx, cfg.Tracing)
 	if err != nil {
 		log.Error("migration failed", "error", err.Error())
+		return 1
+	}
+	defer flush(tr, log)
+	if tr != nil {
+		// One trace per run, its queries the span's children, so a slow
+		// deploy shows which statement it waited on.
+		var span trace.Span
+		ctx, span = tr.Tracer().Start(ctx, "migrate")
+		defer span.End()
+	}
+	log.InfoContext(ctx, "migrating", "config", cfg.String(), "runtime_user", cfg.DBRuntimeUsername)
+	applied, err := migrateDatabase(ctx, cfg, tr, log)
+	if err != nil {
+		span := trace.SpanFromContext(ctx)
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "migration failed")
+		log.ErrorContext(ctx, "migration failed", "error", err.Error())
 		return 1
 	}
 	if applied == nil {
 		applied = []int64{}
 	}
-	log.Info("migrated", "applied", applied, "runtime_user", cfg.DBRuntimeUsername)
+	log.InfoContext(ctx, "migrated", "applied", applied, "runtime_user", cfg.DBRuntimeUsername)
 	return 0
 }
 
 // migrateDatabase connects as the master user with a single connection, waits for
 // the database, and applies the migrations and the runtime role's grants.
-func migrateDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) ([]int64, error) {
+func migrateDatabase(ctx context.Context, cfg config.Config, tr *tracing.Tracing, log *slog.Logger) ([]int64, error) {
 	opts, err := poolOptions(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	opts.MaxConns = 1
+	if tr != nil {
+		opts.Tracer = tr.QueryTracer()
+	}
 	pool, err := database.NewPool(ctx, cfg.DatabaseURL(), opts)
 	if err != nil {
 		return nil, err
@@ -134,10 +159,31 @@ func migrateDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (
 	return database.Setup(ctx, pool, &database.RuntimeRole{Name: cfg.DBRuntimeUsername})
 }
 
+// newLogger writes JSON lines to out, each carrying the trace and span IDs
+// of the context it was logged with.
+func newLogger(out io.Writer, getenv func(string) string) *slog.Logger {
+	h := slog.NewJSONHandler(out, &slog.HandlerOptions{Level: levelFrom(getenv(config.EnvLogLevel))})
+	return slog.New(tracing.LogHandler(h))
+}
+
+// flush exports the spans still queued when the command ends; a collector
+// that does not answer costs at most flushTimeout and the spans, never
+// the exit code.
+func flush(tr *tracing.Tracing, log *slog.Logger) {
+	if tr == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
+	if err := tr.Shutdown(ctx); err != nil {
+		log.Warn("trace export incomplete", "error", err.Error())
+	}
+}
+
 // run starts the service and blocks until ctx is cancelled (a signal) or the
 // server fails. It returns the process exit code.
 func run(ctx context.Context, getenv func(string) string, out io.Writer) int {
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: levelFrom(getenv(config.EnvLogLevel))}))
+	log := newLogger(out, getenv)
 
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -146,10 +192,23 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) int {
 	}
 	log.Info("starting", "config", cfg.String())
 
+	tr, err := tracing.Setup(ctx, cfg.Tracing)
+	if err != nil {
+		log.Error("startup failed", "error", err.Error())
+		return 1
+	}
+	// Deferred before the pool's Close so it runs after it: the last
+	// requests' spans are exported once nothing can add to them.
+	defer flush(tr, log)
+	var apiOpts []api.Option
 	opts, err := poolOptions(ctx, cfg)
 	if err != nil {
 		log.Error("startup failed", "error", err.Error())
 		return 1
+	}
+	if tr != nil {
+		opts.Tracer = tr.QueryTracer()
+		apiOpts = append(apiOpts, api.WithTracing(tr))
 	}
 	pool, err := database.NewPool(ctx, cfg.DatabaseURL(), opts)
 	if err != nil {
@@ -167,7 +226,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) int {
 		return 1
 	}
 
-	srv := api.New(store.NewPostgres(pool, store.DefaultQueryTimeout), log)
+	srv := api.New(store.NewPostgres(pool, store.DefaultQueryTimeout), log, apiOpts...)
 	httpServer := &http.Server{
 		Addr:              ":" + strconv.Itoa(cfg.Port),
 		Handler:           srv.Handler(),

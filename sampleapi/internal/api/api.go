@@ -8,9 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/example/fargate-api/sampleapi/internal/store"
+	"github.com/example/fargate-api/sampleapi/internal/tracing"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // HealthPath is the liveness endpoint the load balancer checks. It must equal
@@ -40,13 +45,25 @@ const (
 
 // Server holds the handler dependencies.
 type Server struct {
-	store Store
-	log   *slog.Logger
+	store   Store
+	log     *slog.Logger
+	tracing *tracing.Tracing
 }
 
+// Option configures a Server.
+type Option func(*Server)
+
+// WithTracing makes every request a server span of t named by its route
+// template. Default: no spans, and no instrumentation in the request path.
+func WithTracing(t *tracing.Tracing) Option { return func(s *Server) { s.tracing = t } }
+
 // New returns a Server backed by st that logs to log.
-func New(st Store, log *slog.Logger) *Server {
-	return &Server{store: st, log: log}
+func New(st Store, log *slog.Logger, opts ...Option) *Server {
+	s := &Server{store: st, log: log}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Handler returns the complete HTTP handler with middleware applied.
@@ -59,7 +76,48 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /users/{id}", s.getUser)
 	mux.HandleFunc("GET /products", s.listProducts)
 	mux.HandleFunc("GET /products/{id}", s.getProduct)
-	return s.logRequests(s.recoverPanics(jsonMuxErrors(mux)))
+	h := s.logRequests(s.recoverPanics(jsonMuxErrors(mux)))
+	if s.tracing == nil {
+		return h
+	}
+	return otelhttp.NewHandler(tagRoute(h), "http.server",
+		otelhttp.WithTracerProvider(s.tracing.Provider),
+		otelhttp.WithPropagators(s.tracing.Propagator),
+		otelhttp.WithSpanNameFormatter(spanName),
+		// The ALB's health checks would be most spans of a quiet service
+		// and tell nothing a trace is for; the same paths called by anyone
+		// else are traced.
+		otelhttp.WithFilter(func(r *http.Request) bool {
+			return !strings.HasPrefix(r.UserAgent(), healthCheckerAgent)
+		}),
+	)
+}
+
+// healthCheckerAgent starts the User-Agent of the ALB's health checks
+// ("ELB-HealthChecker/2.0").
+const healthCheckerAgent = "ELB-HealthChecker/"
+
+// spanName is the route template ServeMux matched ("GET /users/{id}",
+// already "{method} {route}" as OpenTelemetry's HTTP conventions name a
+// server span), or the bare method when no route matched: a raw path would
+// make one span name per user ID. otelhttp calls it again after the
+// handler, once ServeMux has set the pattern.
+func spanName(_ string, r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method
+}
+
+// tagRoute records the matched route template as the span's http.route.
+func tagRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if r.Pattern != "" {
+			_, route, _ := strings.Cut(r.Pattern, " ")
+			trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("http.route", route))
+		}
+	})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

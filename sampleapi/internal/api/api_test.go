@@ -394,7 +394,7 @@ func TestRequestLogLine(t *testing.T) {
 	}
 	want := map[string]any{
 		"msg": "request", "method": "GET", "path": "/users/7", "status": float64(404),
-		"request_id": "req-123", "trace_id": "Root=1-abc", "remote": "203.0.113.9", "route": "GET /users/{id}",
+		"request_id": "req-123", "amzn_trace_id": "Root=1-abc", "remote": "203.0.113.9", "route": "GET /users/{id}",
 	}
 	for k, v := range want {
 		if entry[k] != v {

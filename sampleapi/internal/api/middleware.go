@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/example/fargate-api/sampleapi/internal/tracing"
 )
 
 // statusRecorder remembers the status code and body size of a response.
@@ -61,8 +63,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if v := r.Header.Get("X-Request-Id"); v != "" {
 				attrs = append(attrs, slog.String("request_id", truncate(v, 128)))
 			}
-			if v := r.Header.Get("X-Amzn-Trace-Id"); v != "" {
-				attrs = append(attrs, slog.String("trace_id", truncate(v, 256)))
+			// The ALB's header as received; trace_id (tracing.LogHandler) is
+			// the trace this request's spans belong to.
+			if v := r.Header.Get(tracing.XRayHeader); v != "" {
+				attrs = append(attrs, slog.String("amzn_trace_id", truncate(v, 256)))
 			}
 			if v := r.UserAgent(); v != "" {
 				attrs = append(attrs, slog.String("user_agent", truncate(v, 256)))

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/example/fargate-api/sampleapi/internal/tracing"
 )
 
 // Names of the environment variables set by the ECS task definition.
@@ -61,6 +63,17 @@ const (
 	EnvDBSSLRootCert = "DB_SSLROOTCERT"
 )
 
+// Names of the tracing variables. Tracing is off unless TRACING_ENDPOINT is
+// set: the stack sets all three when app:tracing is on, and none when off.
+const (
+	// EnvTracingEndpoint is the collector's OTLP/HTTP traces URL.
+	EnvTracingEndpoint = "TRACING_ENDPOINT"
+	// EnvTracingSampleRate is the fraction of requests traced, in (0, 1].
+	EnvTracingSampleRate = "TRACING_SAMPLE_RATE"
+	// EnvTracingServiceName names the service in the traces.
+	EnvTracingServiceName = "TRACING_SERVICE_NAME"
+)
+
 // Defaults applied when an optional variable is unset or empty.
 const (
 	DefaultPort            = 8080
@@ -70,6 +83,10 @@ const (
 	DefaultDBMaxConns      = 10
 	DefaultShutdownTimeout = 20 * time.Second
 	DefaultStartupTimeout  = 60 * time.Second
+	// DefaultTracingSampleRate matches the stack's default for
+	// app:tracingSampleRate.
+	DefaultTracingSampleRate  = 0.05
+	DefaultTracingServiceName = "sampleapi"
 )
 
 // Environment lists the plain environment variables the service's task
@@ -95,6 +112,12 @@ func Optional() []string {
 	return []string{EnvDBMaxConns, EnvShutdownTimeout, EnvStartupTimeout, EnvLogLevel, EnvDBSSLRootCert}
 }
 
+// TracingEnvironment lists the variables the stack sets on both the
+// service and the migration task when tracing is on.
+func TracingEnvironment() []string {
+	return []string{EnvTracingEndpoint, EnvTracingSampleRate, EnvTracingServiceName}
+}
+
 var validSSLModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 
 // Config is the complete service configuration.
@@ -115,6 +138,7 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	StartupTimeout    time.Duration
 	LogLevel          string
+	Tracing           tracing.Config
 }
 
 // DatabaseURL returns a PostgreSQL connection URL built from the configuration.
@@ -141,8 +165,12 @@ func (c Config) DBEndpoint() string { return joinHostPort(c.DBHost, c.DBPort) }
 
 // String describes the configuration for logs. It never includes the password.
 func (c Config) String() string {
-	return fmt.Sprintf("port=%d db_host=%s db_port=%d db_name=%s db_user=%s db_auth=%s db_sslmode=%s db_max_conns=%d shutdown_timeout=%s startup_timeout=%s",
-		c.Port, c.DBHost, c.DBPort, c.DBName, c.DBUsername, c.DBAuth, c.DBSSLMode, c.DBMaxConns, c.ShutdownTimeout, c.StartupTimeout)
+	tr := "tracing=off"
+	if c.Tracing.Endpoint != "" {
+		tr = fmt.Sprintf("tracing=%s tracing_sample_rate=%g tracing_service=%s", c.Tracing.Endpoint, c.Tracing.SampleRate, c.Tracing.ServiceName)
+	}
+	return fmt.Sprintf("port=%d db_host=%s db_port=%d db_name=%s db_user=%s db_auth=%s db_sslmode=%s db_max_conns=%d shutdown_timeout=%s startup_timeout=%s %s",
+		c.Port, c.DBHost, c.DBPort, c.DBName, c.DBUsername, c.DBAuth, c.DBSSLMode, c.DBMaxConns, c.ShutdownTimeout, c.StartupTimeout, tr)
 }
 
 func joinHostPort(host string, port int) string {
@@ -251,6 +279,7 @@ func load(getenv func(string) string, migrate bool) (Config, error) {
 	} else if !slices.Contains(validSSLModes, c.DBSSLMode) {
 		invalid = append(invalid, fmt.Errorf("%s must be one of %s, got %q", EnvDBSSLMode, strings.Join(validSSLModes, ", "), c.DBSSLMode))
 	}
+	c.Tracing, invalid = loadTracing(get, invalid)
 	switch c.LogLevel {
 	case "":
 		c.LogLevel = "info"
@@ -272,4 +301,32 @@ func load(getenv func(string) string, migrate bool) (Config, error) {
 		return Config{}, fmt.Errorf(format, errs...)
 	}
 	return c, nil
+}
+
+// loadTracing reads the tracing variables. The rate and name are checked
+// even with tracing off, so a typo is caught before it is switched on.
+func loadTracing(get func(string) string, invalid []error) (tracing.Config, []error) {
+	t := tracing.Config{
+		Endpoint:    get(EnvTracingEndpoint),
+		SampleRate:  DefaultTracingSampleRate,
+		ServiceName: get(EnvTracingServiceName),
+	}
+	if t.Endpoint != "" {
+		u, err := url.Parse(t.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			invalid = append(invalid, fmt.Errorf("%s must be an http or https URL such as http://localhost:4318/v1/traces, got %q", EnvTracingEndpoint, t.Endpoint))
+		}
+	}
+	if v := get(EnvTracingSampleRate); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(r > 0 && r <= 1) {
+			invalid = append(invalid, fmt.Errorf("%s must be a number greater than 0 and at most 1, got %q", EnvTracingSampleRate, v))
+		} else {
+			t.SampleRate = r
+		}
+	}
+	if t.ServiceName == "" {
+		t.ServiceName = DefaultTracingServiceName
+	}
+	return t, invalid
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/example/fargate-api/sampleapi/internal/tracing"
 )
 
 // fieldDiff names each field whose value differs between got and want,
@@ -70,7 +72,8 @@ func TestLoadAllValues(t *testing.T) {
 	}
 	want := Config{Port: 9090, DBHost: "db.internal", DBPort: 6543, DBName: "app", DBUsername: "app_user",
 		DBPassword: "s3cret", DBSSLMode: "disable", DBAuth: "password", DBMaxConns: 4, ShutdownTimeout: 5 * time.Second,
-		StartupTimeout: 2 * time.Minute, LogLevel: "debug"}
+		StartupTimeout: 2 * time.Minute, LogLevel: "debug",
+		Tracing: tracing.Config{SampleRate: DefaultTracingSampleRate, ServiceName: DefaultTracingServiceName}}
 	if diff := fieldDiff(c, want); diff != "" {
 		t.Errorf("Load: %s", diff)
 	}
@@ -205,6 +208,58 @@ func TestEverySSLModeReachesTheURL(t *testing.T) {
 			}
 			if _, err := pgconn.ParseConfig(c.DatabaseURL()); err != nil {
 				t.Errorf("pgx does not parse the URL: %v", err)
+			}
+		})
+	}
+}
+
+// TestTracingSettings: tracing is off without an endpoint; with one, the
+// rate and service name take their values or defaults; a bad value is
+// named with what is allowed, even while tracing is off.
+func TestTracingSettings(t *testing.T) {
+	cases := []struct {
+		name    string
+		set     map[string]string
+		want    tracing.Config
+		wantErr string
+	}{
+		{"off by default", nil, tracing.Config{SampleRate: 0.05, ServiceName: "sampleapi"}, ""},
+		{"on with defaults", map[string]string{EnvTracingEndpoint: "http://localhost:4318/v1/traces"},
+			tracing.Config{Endpoint: "http://localhost:4318/v1/traces", SampleRate: 0.05, ServiceName: "sampleapi"}, ""},
+		{"on with every value", map[string]string{EnvTracingEndpoint: "https://collector:4318/v1/traces", EnvTracingSampleRate: "1", EnvTracingServiceName: "api-prod"},
+			tracing.Config{Endpoint: "https://collector:4318/v1/traces", SampleRate: 1, ServiceName: "api-prod"}, ""},
+		{"endpoint without a scheme", map[string]string{EnvTracingEndpoint: "localhost:4318"}, tracing.Config{},
+			`TRACING_ENDPOINT must be an http or https URL such as http://localhost:4318/v1/traces, got "localhost:4318"`},
+		{"rate zero", map[string]string{EnvTracingSampleRate: "0"}, tracing.Config{},
+			`TRACING_SAMPLE_RATE must be a number greater than 0 and at most 1, got "0"`},
+		{"rate above one", map[string]string{EnvTracingSampleRate: "5"}, tracing.Config{},
+			`TRACING_SAMPLE_RATE must be a number greater than 0 and at most 1, got "5"`},
+		{"rate as a percentage", map[string]string{EnvTracingSampleRate: "5%"}, tracing.Config{},
+			`TRACING_SAMPLE_RATE must be a number greater than 0 and at most 1, got "5%"`},
+		{"rate NaN", map[string]string{EnvTracingSampleRate: "NaN"}, tracing.Config{},
+			`TRACING_SAMPLE_RATE must be a number greater than 0 and at most 1, got "NaN"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, load := range []func(func(string) string) (Config, error){Load, LoadMigrate} {
+				m := validEnv()
+				m[EnvDBRuntimeUsername] = "rt"
+				for k, v := range c.set {
+					m[k] = v
+				}
+				cfg, err := load(env(m))
+				if c.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+						t.Errorf("error %v, want it to contain %s", err, c.wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cfg.Tracing != c.want {
+					t.Errorf("Tracing = %+v, want %+v", cfg.Tracing, c.want)
+				}
 			}
 		})
 	}

@@ -37,6 +37,9 @@ type PoolOptions struct {
 	// RootCAs, when set, replaces the system roots for sslmode=verify-ca and
 	// verify-full. Default: the system roots (or the URL's sslrootcert).
 	RootCAs *x509.CertPool
+	// Tracer, when set, sees every query (tracing's child span per query).
+	// Default: none.
+	Tracer pgx.QueryTracer
 }
 
 // NewPool creates a bounded pool for databaseURL. It does not connect:
@@ -63,6 +66,7 @@ func NewPool(ctx context.Context, databaseURL string, opts PoolOptions) (*pgxpoo
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "sampleapi"
 	}
+	cfg.ConnConfig.Tracer = opts.Tracer
 	if opts.RootCAs != nil {
 		// verify-full and verify-ca verify against TLSConfig.RootCAs (pgx
 		// reads it at handshake time); weaker modes have no roots to replace.
