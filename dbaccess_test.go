@@ -400,7 +400,10 @@ func TestImageContract(t *testing.T) {
 		Environment     []string          `json:"environment"`
 		Secrets         []string          `json:"secrets"`
 		Values          map[string]string `json:"values"`
-		Migrate         struct {
+		Tracing         struct {
+			Environment []string `json:"environment"`
+		} `json:"tracing"`
+		Migrate struct {
 			Command     []string          `json:"command"`
 			Environment []string          `json:"environment"`
 			Secrets     []string          `json:"secrets"`

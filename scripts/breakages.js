@@ -524,6 +524,35 @@ const breakages = [
     expect: ["TestBaseImagesPinnedAndSupported"],
   },
 
+  // Tracing (sample API)
+  {
+    name: "server span named by the path instead of the route template",
+    file: "sampleapi/internal/api/api.go",
+    from: "\t\treturn r.Pattern\n",
+    to: "\t\treturn r.Method + \" \" + r.URL.Path\n",
+    dir: "sampleapi",
+    pkg: "./internal/api",
+    expect: ["TestServerSpanPerRoute/GET_/users/{id}", "TestServerSpanPerRoute/GET_/products/{id}"],
+  },
+  {
+    name: "log line without the trace ID",
+    file: "sampleapi/internal/tracing/log.go",
+    from: "slog.String(LogTraceID, sc.TraceID().String()),",
+    to: "",
+    dir: "sampleapi",
+    pkg: "./internal/tracing",
+    expect: ["TestLogLineCarriesTraceID"],
+  },
+  {
+    name: "the ALB's Root-only X-Amzn-Trace-Id dropped (a fresh trace ID per request)",
+    file: "sampleapi/internal/tracing/xray.go",
+    from: "return context.WithValue(ctx, rootKey{}, tid)",
+    to: "return ctx",
+    dir: "sampleapi",
+    pkg: "./internal/tracing",
+    expect: ["TestALBTraceHeader/root_only,_as_the_ALB_sends_it"],
+  },
+
   // Documentation
   {
     name: "README links to a section that moved",
