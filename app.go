@@ -32,11 +32,15 @@ const sampleImageDir = "sampleapi"
 func main() {
 	// The CDK CLI (and scripts/synth.sh) name the output directory in
 	// CDK_OUTDIR; without it the CDK picks a temporary one.
-	// A configuration error is reported before the jsii kernel starts
-	// (about 2 s of Node.js), so that it comes at once and alone.
+	// A configuration error is reported before the jsii kernel loads
+	// aws-cdk-lib (seconds of Node.js), so that it comes at once and alone.
+	// The kernel itself has started already (the CDK packages register
+	// their types with it when they are initialized): Close removes the
+	// runtime it unpacked.
 	if ctx, ok := cliContext(); ok {
 		if _, err := config.Load(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, err)
+			jsii.Close()
 			os.Exit(1)
 		}
 	}
