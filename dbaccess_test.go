@@ -16,6 +16,7 @@ import (
 
 	appconstructs "github.com/example/fargate-api/constructs"
 	"github.com/example/fargate-api/constructs/runtask"
+	"github.com/example/fargate-api/stacks"
 )
 
 // Issue 10: no database password in the service, IAM authentication,
@@ -255,6 +256,14 @@ func TestDatabaseAccess(t *testing.T) {
 				}
 				if !afterDB {
 					t.Error("the Service stack does not depend on the Database stack")
+				}
+			})
+			t.Run("no hotswap rolls an image out without its migration: the service's container carries an attribute of the run", func(t *testing.T) {
+				runID, _ := f.byPrefix(t, svc, "Custom::OneOffTask", "MigrationRun")
+				_, task := f.byPrefix(t, svc, "AWS::ECS::TaskDefinition", "WebTask")
+				labels := mustJSON(stratPath(task, "ContainerDefinitions", 0, "DockerLabels"))
+				if want := `{"` + stacks.MigrationRunLabel + `":{"Fn::GetAtt":["` + runID + `","TaskArn"]}}`; labels != want {
+					t.Errorf("service container DockerLabels %s, want %s (the CDK CLI cannot resolve it, so it cannot hotswap the service)", labels, want)
 				}
 			})
 			t.Run("the handlers are inline code (synth needs no Docker): one may start only the migration task, the other only watch and stop it", func(t *testing.T) {

@@ -485,6 +485,37 @@ const breakages = [
     expect: ["TestDatabaseAccess/dev/the_check_handler_may_watch_the_run's_task_in_both_ARN_formats_(task/CLUSTER/ID,_and_task/ID_on_the_ecs:cluster_condition)"],
   },
   {
+    name: "hotswap may roll an image out before its migration: the service's container no longer carries the run's attribute",
+    file: "stacks/service.go",
+    from: "web.TaskDefinition.DefaultContainer().AddDockerLabel(jsii.String(MigrationRunLabel), migration.Run.GetAttString(jsii.String(\"TaskArn\")))",
+    to: "_ = migration.Run",
+    pkg: ".",
+    expect: ["TestDatabaseAccess/dev/no_hotswap_rolls_an_image_out_without_its_migration:_the_service's_container_carries_an_attribute_of_the_run"],
+  },
+  {
+    name: "hotswap may roll an image out before its migration: the label holds a value the CDK CLI can resolve",
+    file: "testdata/golden/FargateApi-dev-Service.json",
+    from: `              "migration-run": {
+                "Fn::GetAtt": [
+                  "MigrationRun95D15400",
+                  "TaskArn"
+                ]
+              }`,
+    to: `              "migration-run": {
+                "Ref": "MigrationRun95D15400"
+              }`,
+    pkg: "./constructs/runtask",
+    expect: ["TestPinnedCLICannotHotswapTheService/dev:_the_CLI_cannot_compute_the_service's_new_container_definitions"],
+  },
+  {
+    name: "hotswap may stop every task at once (cdk.json sets no hotswap.ecs.minimumHealthyPercent; the CLI sends 0)",
+    file: "cdk.json",
+    from: "\"minimumHealthyPercent\": 100,",
+    to: "\"minimumHealthyPercent\": 0,",
+    pkg: ".",
+    expect: ["TestWatchAndHotswapSettings/a_hotswap_keeps_every_task_running_(the_CLI_sends_minimumHealthyPercent_0_when_cdk.json_sets_none)"],
+  },
+  {
     name: "a run past the time limit left running (a rollback's run would wait for its lock)",
     file: "constructs/runtask/handler.js",
     from: "await ecs.send(new StopTaskCommand({ cluster: p.Cluster, task: arn, reason: `ran longer than ${limit} minutes` }));",

@@ -155,6 +155,16 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		// The service moves to a new task definition only after the
 		// migration run succeeded; a failed run fails the deploy first.
 		web.Service.Node().AddDependency(migration.Run)
+		// No hotswap may roll a new image out without its migration: the
+		// image is shared, so a code change changes both task definitions,
+		// and `cdk watch` / `cdk deploy --hotswap` would register the
+		// service's new revision directly and skip the custom resource. A
+		// value only CloudFormation can resolve (an attribute of the run)
+		// in the service's container definitions stops that: the CDK CLI
+		// evaluates the new definitions itself, cannot read a custom
+		// resource's attributes, and gives up the whole stack's hotswap
+		// (docs/operations.md, "The fast loop").
+		web.TaskDefinition.DefaultContainer().AddDockerLabel(jsii.String(MigrationRunLabel), migration.Run.GetAttString(jsii.String("TaskArn")))
 		suppressOneOffTask(migration, len(p.Environment) > 0)
 	}
 	if accessLogs == nil {
@@ -211,6 +221,10 @@ func tasksSecurityGroup(stack awscdk.Stack, id, who string, p ServiceProps) ec2.
 	}
 	return sg
 }
+
+// MigrationRunLabel is the service container's Docker label that holds the
+// ARN of the migration run its revision follows.
+const MigrationRunLabel = "migration-run"
 
 // suppressOneOffTask accepts the migration runner's cdk-nag findings that
 // come from how AWS and CDK build such resources, each with its reason.

@@ -1,7 +1,9 @@
 // Package runtask holds the inline Lambda handler that runs a one-off ECS
 // task for a CloudFormation custom resource and waits for its exit code.
 // It has no CDK dependency, so its test runs the handler under Node.js
-// without starting the jsii kernel.
+// without starting the jsii kernel; so does TestPinnedCLICannotHotswapTheService,
+// which checks that the pinned CDK CLI cannot hotswap the service past the
+// run this package's handlers make.
 //
 // The handlers serve the CDK provider framework in its asynchronous mode
 // (onEvent starts, isComplete polls), so a run may outlast one Lambda
