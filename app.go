@@ -175,6 +175,7 @@ type stackSet struct {
 	Service    *stacks.Service
 	API        *stacks.API
 	Monitoring *stacks.Monitoring
+	CI         *stacks.GitHubCI // nil without app:ciRepository
 }
 
 // build adds the stacks for cfg to app. Reading it top to bottom gives the
@@ -240,5 +241,20 @@ func build(app awscdk.App, cfg config.Config) stackSet {
 		Monitoring:                   cfg.Monitoring,
 	})
 
-	return stackSet{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
+	d := stackSet{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
+	// The CI stack belongs to the account, not to a profile, and an
+	// administrator deploys it once: only a named repository adds it, so
+	// the app's own `cdk deploy --all` (and the CI role) never needs it.
+	if cfg.CI.Repository != "" {
+		p := awscdk.StackProps{
+			StackName:   jsii.String(cfg.CIStackName()),
+			Description: jsii.String("GitHub Actions OIDC deploy roles for " + cfg.CI.Repository + " (" + cfg.Name + ")"),
+			Tags:        &map[string]*string{"app": jsii.String(cfg.Name)},
+		}
+		if cfg.Account != "" {
+			p.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
+		}
+		d.CI = stacks.NewGitHubCI(app, cfg.CIStackName(), stacks.GitHubCIProps{StackProps: p, GitHubCI: cfg.CI})
+	}
+	return d
 }

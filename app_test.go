@@ -52,6 +52,8 @@ var customContext = map[string]any{
 	// Blue/green deploys, with a bake time off the default.
 	"app:deploymentStrategy":    "blueGreen",
 	"app:deploymentBakeMinutes": "15",
+	// The CI stack, subject by names, its own OIDC provider (TestGitHubCI).
+	"app:ciRepository": "octo-org/fargate-api",
 }
 
 var optionsContext = map[string]any{
@@ -73,6 +75,11 @@ var optionsContext = map[string]any{
 	"app:dbKeepLegacySecret": "true",
 	"app:corsAllowOrigins":   "https://app.example.com",
 	"app:deploymentStrategy": "linear",
+	// The CI stack with GitHub's immutable subject and an existing provider.
+	"app:ciRepository":      "octo-org/fargate-api",
+	"app:ciRepositoryIds":   "1234/5678",
+	"app:ciEnvironments":    "staging",
+	"app:ciOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
 }
 
 // obj builds an object-like matcher from key/value pairs: the object must
@@ -108,8 +115,9 @@ func TestStacks(t *testing.T) {
 			}
 		}
 	}
-	if got := len(f.templates); got != 20 {
-		t.Errorf("synthesized %d templates, want 20 (5 stacks × 4 variants)", got)
+	// The CI stack only where app:ciRepository names a repository.
+	if got := len(f.templates); got != 22 {
+		t.Errorf("synthesized %d templates, want 22 (5 stacks × 4 variants, and the CI stack of custom and options)", got)
 	}
 }
 

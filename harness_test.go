@@ -154,6 +154,10 @@ var synthesize = sync.OnceValues(func() (*fixture, error) {
 			o.stacks = append(o.stacks, cfg.StackName(part))
 			f.stackOwner[cfg.StackName(part)] = o
 		}
+		if cfg.CI.Repository != "" {
+			o.stacks = append(o.stacks, cfg.CIStackName())
+			f.stackOwner[cfg.CIStackName()] = o
+		}
 		f.outcomes = append(f.outcomes, o)
 		d := v.into(f)
 		o.err = f.synthesizeOne(ctx, cfg, d, o)
@@ -164,6 +168,9 @@ var synthesize = sync.OnceValues(func() (*fixture, error) {
 			}
 		}
 		f.stacks = append(f.stacks, d.Network.Stack, d.Database.Stack, d.Service.Stack, d.API.Stack, d.Monitoring.Stack)
+		if d.CI != nil {
+			f.stacks = append(f.stacks, d.CI.Stack)
+		}
 	}
 	return f, nil
 })

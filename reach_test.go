@@ -50,6 +50,7 @@ var (
 	cors     = map[string]any{"app:corsAllowOrigins": "https://app.example.com"}
 	byCert   = map[string]any{"app:domainName": "api.example.com", "app:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"}
 	byZone   = map[string]any{"app:domainName": "api.team.example.com", "app:hostedZoneId": "Z0123456789ABCDEFGHIJ", "app:hostedZoneName": "example.com"}
+	ciRepo   = map[string]any{"app:ciRepository": "octo-org/fargate-api"}
 	withJWT  = func(more map[string]any) map[string]any { m := maps.Clone(jwt); maps.Copy(m, more); return m }
 	reachAZs = map[string]any{
 		"availability-zones:account=210987654321:region=eu-west-1":    []any{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
@@ -130,6 +131,10 @@ var reachValues = map[string]reachValue{
 	"app:alarmDbCpuPercent":         {"65", nil},
 	"app:alarmDbFreeStorageGiB":     {"8", nil},
 	"app:alarmDbConnections":        {"120", nil},
+	"app:ciRepository":              {"octo-org/fargate-api", nil},
+	"app:ciRepositoryIds":           {"1234/5678", ciRepo},
+	"app:ciEnvironments":            {"staging", ciRepo},
+	"app:ciOidcProviderArn":         {"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com", ciRepo},
 }
 
 // reachContexts returns, for key, the context without it (cdk.json's,
@@ -231,7 +236,8 @@ func TestEverySettingReachesATemplate(t *testing.T) {
 }
 
 // synthesizeTemplates builds the app for cfg in an App of its own and
-// returns its five templates, in build order, as one JSON document.
+// returns its templates (the five, and the CI stack with app:ciRepository),
+// in build order, as one JSON document.
 func synthesizeTemplates(outdir string, ctx map[string]any, cfg config.Config) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -246,8 +252,16 @@ func synthesizeTemplates(outdir string, ctx map[string]any, cfg config.Config) (
 	build(app, cfg)
 	dir := *app.Synth(nil).Directory()
 	var all []map[string]any
+	names := []string{}
 	for _, part := range []string{"Network", "Database", "Service", "Api", "Monitoring"} {
-		tpl, _, err := readArtifact(dir, cfg.StackName(part))
+		names = append(names, cfg.StackName(part))
+	}
+	// The CI stack exists only with app:ciRepository.
+	if cfg.CI.Repository != "" {
+		names = append(names, cfg.CIStackName())
+	}
+	for _, name := range names {
+		tpl, _, err := readArtifact(dir, name)
 		if err != nil {
 			return nil, err
 		}

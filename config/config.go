@@ -31,6 +31,7 @@ type (
 	Service    = settings.Service
 	API        = httpapi.Settings
 	Monitoring = settings.Monitoring
+	GitHubCI   = settings.GitHubCI
 	Route      = httpapi.Route
 )
 
@@ -61,7 +62,13 @@ type Config struct {
 	Service    Service
 	API        API
 	Monitoring Monitoring
+	// CI is the GitHub Actions access stack, one per account
+	// (docs/delivery.md); synthesized only with CI.Repository set.
+	CI GitHubCI
 }
+
+// CIStackName is the CI stack's name: one per account, whatever the profile.
+func (c Config) CIStackName() string { return c.Name + "-GitHubCi" }
 
 // StackName returns the CloudFormation stack name of one of the app's stacks.
 func (c Config) StackName(part string) string {

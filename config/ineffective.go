@@ -40,6 +40,9 @@ var dependents = []dependent{
 	{"corsMaxAgeSeconds", withoutCORS, "CORS (corsAllowOrigins set)"},
 	{"corsAllowMethods", withoutCORS, "CORS (corsAllowOrigins set)"},
 	{"corsAllowHeaders", withoutCORS, "CORS (corsAllowOrigins set)"},
+	{"ciRepositoryIds", withoutCI, "the CI stack (ciRepository set)"},
+	{"ciEnvironments", withoutCI, "the CI stack (ciRepository set)"},
+	{"ciOidcProviderArn", withoutCI, "the CI stack (ciRepository set)"},
 }
 
 func strategyOtherThan(strategies ...string) func(Config, func(string, any) string) string {
@@ -56,6 +59,14 @@ func withoutCORS(c Config, named func(string, any) string) string {
 		return ""
 	}
 	return Prefix + "corsAllowOrigins is empty"
+}
+
+// withoutCI makes the CI stack's settings moot when no repository is named.
+func withoutCI(c Config, named func(string, any) string) string {
+	if c.CI.Repository != "" {
+		return ""
+	}
+	return Prefix + "ciRepository is empty"
 }
 
 // Ineffective lists the app: settings in context that c, loaded from that

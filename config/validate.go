@@ -94,6 +94,7 @@ func (c Config) check(isSet func(key string) bool) problems {
 	}
 
 	p.addSettings("Monitoring", c.Monitoring.Validate())
+	p.addSettings("CI", c.CI.Validate())
 	// Free storage at or above the most the instance can have never clears
 	// the alarm: with autoscaling that is dbMaxAllocatedStorage, without it
 	// dbAllocatedStorage.

@@ -639,6 +639,16 @@ const breakages = [
     pkg: ".",
     expect: ["TestPermissions/change-report/gate"],
   },
+
+  // Delivery: the CI stack's roles (stacks/githubci.go)
+  {
+    name: "a CI role trusted through a wildcard subject",
+    file: "stacks/githubci.go",
+    from: "GitHubOIDCHost + \":sub\": Subject(p.Repository, p.RepositoryIDs, env),",
+    to: "GitHubOIDCHost + \":sub\": \"repo:\" + p.Repository + \":*\",",
+    pkg: ".",
+    expect: ["TestGitHubCI/each_role_trusts_exactly_its_repository_and_environment_by_name"],
+  },
 ];
 
 const root = path.resolve(__dirname, "..");
