@@ -312,7 +312,7 @@ func TestService(t *testing.T) {
 	// The group the container's log driver writes to, not any group in the
 	// stack: the migration task's groups there have the same retention, so
 	// a container group that ignored the setting would go unnoticed
-	// (scripts/breakages.js, "container logs kept 14 days").
+	// (internal/tools/breakages, "container logs kept 14 days").
 	for _, c := range []struct {
 		name  string
 		stack awscdk.Stack
