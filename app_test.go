@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	appconstructs "github.com/example/fargate-api/constructs"
 )
 
 var customContext = map[string]any{
@@ -553,11 +555,17 @@ func container(t *testing.T, f *fixture, s awscdk.Stack) map[string]any {
 	if td == nil {
 		t.Fatalf("%s: no service task definition (WebTask...)", *s.StackName())
 	}
-	defs := td["ContainerDefinitions"].([]any)
-	if len(defs) != 1 {
-		t.Fatalf("%d containers, want 1", len(defs))
+	// The application's: every container but the tracing collector.
+	var apps []map[string]any
+	for _, d := range td["ContainerDefinitions"].([]any) {
+		if def := d.(map[string]any); def["Name"] != appconstructs.CollectorContainerName {
+			apps = append(apps, def)
+		}
 	}
-	return defs[0].(map[string]any)
+	if len(apps) != 1 {
+		t.Fatalf("%d application containers, want 1", len(apps))
+	}
+	return apps[0]
 }
 
 func names(list any) []string {

@@ -48,6 +48,7 @@ var (
 	linear   = map[string]any{"app:deploymentStrategy": "linear"}
 	jwt      = map[string]any{"app:jwtIssuer": "https://issuer.example.com/", "app:jwtAudience": "client1"}
 	cors     = map[string]any{"app:corsAllowOrigins": "https://app.example.com"}
+	traced   = map[string]any{"app:tracing": "true"}
 	byCert   = map[string]any{"app:domainName": "api.example.com", "app:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"}
 	byZone   = map[string]any{"app:domainName": "api.team.example.com", "app:hostedZoneId": "Z0123456789ABCDEFGHIJ", "app:hostedZoneName": "example.com"}
 	ciRepo   = map[string]any{"app:ciRepository": "octo-org/fargate-api"}
@@ -105,6 +106,10 @@ var reachValues = map[string]reachValue{
 	"app:linearStepPercent":         {"20", linear},
 	"app:linearStepBakeMinutes":     {"3", linear},
 	"app:deploymentBakeMinutes":     {"7", canary},
+	"app:tracing":                   {"true", nil},
+	"app:tracingSampleRate":         {"0.5", traced},
+	"app:tracingCollectorCpu":       {"32", traced},
+	"app:tracingCollectorMemory":    {"96", traced},
 	"app:routes":                    {"GET /reach", nil},
 	"app:stageName":                 {"v2", nil},
 	"app:throttleRateLimit":         {"50", nil},

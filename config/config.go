@@ -116,6 +116,10 @@ func defaults(profile, name string) Config {
 		c.Service.LogRetentionDays = 90
 		c.Service.LoadBalancerDeletionProtection = true
 		c.Service.DeploymentStrategy = fargate.Canary
+		// Production traffic is where a slow request has to be found; dev
+		// keeps the collector's CPU and memory for the application, and its
+		// spans off the bill, until asked (docs/operations.md: Tracing).
+		c.Service.Tracing = true
 		c.API.ThrottleRateLimit = 1000
 		c.API.ThrottleBurstLimit = 2000
 		c.API.AccessLogRetentionDays = 90

@@ -37,6 +37,9 @@ var dependents = []dependent{
 	{"linearStepBakeMinutes", strategyOtherThan(fargate.Linear), "linear deployments"},
 	// ECS bakes only deployments that shift traffic between two target groups.
 	{"deploymentBakeMinutes", strategyOtherThan(fargate.Canary, fargate.Linear, fargate.BlueGreen), "canary, linear and blueGreen deployments"},
+	{"tracingSampleRate", withoutTracing, "tracing (app:tracing=true)"},
+	{"tracingCollectorCpu", withoutTracing, "tracing (app:tracing=true)"},
+	{"tracingCollectorMemory", withoutTracing, "tracing (app:tracing=true)"},
 	{"corsMaxAgeSeconds", withoutCORS, "CORS (corsAllowOrigins set)"},
 	{"corsAllowMethods", withoutCORS, "CORS (corsAllowOrigins set)"},
 	{"corsAllowHeaders", withoutCORS, "CORS (corsAllowOrigins set)"},
@@ -52,6 +55,13 @@ func strategyOtherThan(strategies ...string) func(Config, func(string, any) stri
 		}
 		return named("deploymentStrategy", c.Service.DeploymentStrategy)
 	}
+}
+
+func withoutTracing(c Config, named func(string, any) string) string {
+	if c.Service.Tracing {
+		return ""
+	}
+	return named("tracing", c.Service.Tracing)
 }
 
 func withoutCORS(c Config, named func(string, any) string) string {

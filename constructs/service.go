@@ -114,7 +114,7 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 
 	task := newLinuxTaskDefinition(c, p.TaskFamily, p.CPUArchitecture == fargate.ARM, p.CPU, p.MemoryMiB)
 	logs := NewLogGroup(c, "Logs", p.LogRetentionDays)
-	task.AddContainer(jsii.String(p.ContainerName), &ecs.ContainerDefinitionOptions{
+	app := task.AddContainer(jsii.String(p.ContainerName), &ecs.ContainerDefinitionOptions{
 		ContainerName:          jsii.String(p.ContainerName),
 		Image:                  p.Image,
 		Essential:              jsii.Bool(true),
@@ -131,6 +131,15 @@ func NewLoadBalancedService(scope constructs.Construct, id string, props LoadBal
 			Mode:         ecs.AwsLogDriverMode_NON_BLOCKING,
 		}),
 	})
+
+	if p.Tracing {
+		// The application starts once the collector has, so its first
+		// spans find a receiver.
+		app.AddContainerDependencies(&ecs.ContainerDependency{
+			Container: addCollector(c, task, p.Settings),
+			Condition: ecs.ContainerDependencyCondition_START,
+		})
+	}
 
 	vpc := p.Cluster.Vpc()
 	alb := elbv2.NewApplicationLoadBalancer(c, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{

@@ -105,6 +105,14 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		"DB_AUTH":     "iam",
 		"AWS_REGION":  *awscdk.Aws_REGION(),
 	}
+	if p.Tracing {
+		// sampleapi/contract.json's tracing variables: the collector
+		// sidecar's receiver, and the task family (app name and profile) as
+		// the service's name in the traces.
+		env["TRACING_ENDPOINT"] = appconstructs.TracesEndpoint
+		env["TRACING_SAMPLE_RATE"] = strconv.FormatFloat(p.TracingSampleRate, 'f', -1, 64)
+		env["TRACING_SERVICE_NAME"] = p.TaskFamily
+	}
 	maps.Copy(env, p.Environment)
 	maps.Copy(env, db)
 

@@ -126,6 +126,21 @@ type Settings struct {
 	// to take the traffic back, after all of it has shifted (ECS bake time).
 	// Ignored by Rolling. Default: 0.
 	DeploymentBakeMinutes int `key:"deploymentBakeMinutes" doc:"canary, linear, blueGreen: minutes (0-1440) the old revision stays ready to take traffic back after the full shift."`
+
+	// Tracing runs an OpenTelemetry collector (ADOT) beside the container:
+	// it receives OTLP/HTTP on localhost:4318 and exports the spans to
+	// CloudWatch's OTLP traces endpoint, signed with the task role.
+	// Default: false.
+	Tracing bool `key:"tracing" doc:"OpenTelemetry traces: a collector sidecar in each service task sends the sample API's spans (a sample of requests, each with its queries) to CloudWatch; Transaction Search must be on in the account (docs/operations.md: Tracing)."`
+	// TracingSampleRate is the fraction of requests traced, greater than 0
+	// and at most 1; the container reads it. Default: 0.05.
+	TracingSampleRate float64 `default:"0.05" key:"tracingSampleRate" doc:"tracing: fraction of requests traced (greater than 0, at most 1)."`
+	// CollectorCPU and CollectorMemoryMiB are the collector's share of the
+	// task's CPU and memory (a hard memory limit), taken out of CPU and
+	// MemoryMiB: the task's size, a Fargate pair, does not change.
+	// Default: 64 and 128.
+	CollectorCPU       int `default:"64" key:"tracingCollectorCpu" doc:"tracing: CPU units of the task's cpu the collector gets (32 to a quarter of cpu)."`
+	CollectorMemoryMiB int `default:"128" key:"tracingCollectorMemory" doc:"tracing: MiB of the task's memory the collector gets, a hard limit (64 to a quarter of memory)."`
 }
 
 // ShiftsTraffic reports whether the strategy runs the new revision beside the
@@ -231,7 +246,24 @@ func (s Settings) Validate() []Problem {
 		p.Add("RollbackResponseP99Ms", s.RollbackResponseP99Ms, "0 (no latency alarm) or more milliseconds")
 	}
 	checkDeployment(&p, s)
+	checkTracing(&p, s)
 	return p
+}
+
+// checkTracing keeps the collector to at most a quarter of the task's CPU
+// and memory, so the application keeps three quarters; the task's size is
+// what was asked for, so it stays a Fargate pair. The rules hold with
+// tracing off too, so turning it on cannot surprise.
+func checkTracing(p *problems, s Settings) {
+	if !(s.TracingSampleRate > 0 && s.TracingSampleRate <= 1) {
+		p.Add("TracingSampleRate", s.TracingSampleRate, "greater than 0 and at most 1 (the fraction of requests traced)")
+	}
+	if s.CollectorCPU < 32 || s.CollectorCPU > s.CPU/4 {
+		p.Add("CollectorCPU", s.CollectorCPU, fmt.Sprintf("32 to a quarter of {CPU} (%d CPU units), so the application keeps three quarters", s.CPU/4))
+	}
+	if s.CollectorMemoryMiB < 64 || s.CollectorMemoryMiB > s.MemoryMiB/4 {
+		p.Add("CollectorMemoryMiB", s.CollectorMemoryMiB, fmt.Sprintf("64 to a quarter of {MemoryMiB} (%d MiB), so the application keeps three quarters", s.MemoryMiB/4))
+	}
 }
 
 // maxDeploymentMinutes is the longest deployment CloudFormation accepts: it

@@ -14,6 +14,7 @@ func TestZeroSettingsTakeTheDocumentedDefaults(t *testing.T) {
 		HealthCheckPath: "/", HealthCheckGracePeriodSeconds: 60, MinCapacity: 2, MaxCapacity: 4,
 		CPUTargetPercent: 60, RequestsPerTarget: 1000, LogRetentionDays: 14,
 		DeploymentStrategy: Rolling, CanaryPercent: 5, LinearStepPercent: 10,
+		TracingSampleRate: 0.05, CollectorCPU: 64, CollectorMemoryMiB: 128,
 	}
 	if diff := fieldDiff(s, want); diff != "" {
 		t.Errorf("defaults differ from the documented ones: %s", diff)
@@ -63,6 +64,12 @@ func TestValidateRejects(t *testing.T) {
 		{"canary bake above a day", func(s *Settings) { s.CanaryBakeMinutes = 1441 }, "CanaryBakeMinutes: 1441 is not allowed; allowed: 0 to 1440 minutes"},
 		{"negative step bake", func(s *Settings) { s.LinearStepBakeMinutes = -1 }, "LinearStepBakeMinutes: -1 is not allowed"},
 		{"deployment bake above a day", func(s *Settings) { s.DeploymentBakeMinutes = 2000 }, "DeploymentBakeMinutes: 2000 is not allowed"},
+		{"sample rate zero", func(s *Settings) { s.TracingSampleRate = -0.5 }, "TracingSampleRate: -0.5 is not allowed; allowed: greater than 0 and at most 1"},
+		{"sample rate above one", func(s *Settings) { s.TracingSampleRate = 5 }, "TracingSampleRate: 5 is not allowed; allowed: greater than 0 and at most 1"},
+		{"collector CPU above a quarter of the task's", func(s *Settings) { s.CollectorCPU = 128 }, "CollectorCPU: 128 is not allowed; allowed: 32 to a quarter of CPU (64 CPU units), so the application keeps three quarters"},
+		{"collector CPU below its floor", func(s *Settings) { s.CollectorCPU = 16 }, "CollectorCPU: 16 is not allowed; allowed: 32 to a quarter of CPU (64 CPU units)"},
+		{"collector memory above a quarter of the task's", func(s *Settings) { s.CollectorMemoryMiB = 256 }, "CollectorMemoryMiB: 256 is not allowed; allowed: 64 to a quarter of MemoryMiB (128 MiB), so the application keeps three quarters"},
+		{"collector memory below its floor", func(s *Settings) { s.CollectorMemoryMiB = 32 }, "CollectorMemoryMiB: 32 is not allowed; allowed: 64 to a quarter of MemoryMiB (128 MiB)"},
 		{"canary longer than CloudFormation waits", func(s *Settings) {
 			s.DeploymentStrategy, s.CanaryBakeMinutes, s.DeploymentBakeMinutes = Canary, 1440, 600
 		}, "CanaryBakeMinutes: 1440 is not allowed; allowed: at most 1980 minutes together with DeploymentBakeMinutes (600)"},

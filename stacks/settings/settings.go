@@ -216,7 +216,7 @@ func (s Service) MigrationArgs() []string {
 
 // ReservedEnvironment are set by the service stack itself; user values
 // would silently break the database connection or the listening port.
-var ReservedEnvironment = []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_USERNAME", "DB_PASSWORD", "DB_AUTH", "DB_RUNTIME_USERNAME"}
+var ReservedEnvironment = []string{"PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_USERNAME", "DB_PASSWORD", "DB_AUTH", "DB_RUNTIME_USERNAME", "TRACING_ENDPOINT", "TRACING_SAMPLE_RATE", "TRACING_SERVICE_NAME"}
 
 var (
 	reEnvName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)

@@ -512,6 +512,24 @@ var breakages = []breakage{
 		Expect: []string{"TestBaseImagesPinnedAndSupported"},
 	},
 
+	// Tracing (stack)
+	{
+		Name:   "collector sidecar without its expiring log group (the driver's default keeps logs forever)",
+		File:   "constructs/tracing.go",
+		From:   "LogGroup:     NewLogGroup(scope, \"CollectorLogs\", s.LogRetentionDays),",
+		To:     "",
+		Pkg:    ".",
+		Expect: []string{"TestTracing/collector_logs_to_its_own_group,_which_expires"},
+	},
+	{
+		Name:   "tracing's X-Ray permission granted with tracing off",
+		File:   "constructs/service.go",
+		From:   "\tif p.Tracing {\n\t\t// The application starts once the collector has",
+		To:     "\tif true {\n\t\t// The application starts once the collector has",
+		Pkg:    ".",
+		Expect: []string{"TestTracing/off:_no_collector,_no_tracing_variables,_no_X-Ray_permission"},
+	},
+
 	// Tracing (sample API)
 	{
 		Name:   "server span named by the path instead of the route template",
