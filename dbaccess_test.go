@@ -158,7 +158,7 @@ func TestDatabaseAccess(t *testing.T) {
 
 			_, web := f.byPrefix(t, svc, "AWS::ECS::TaskDefinition", "WebTask")
 			_, mig := f.byPrefix(t, svc, "AWS::ECS::TaskDefinition", "MigrationTask")
-			webC, migC := onlyContainer(t, web), onlyContainer(t, mig)
+			webC, migC := container(t, f, svc), onlyContainer(t, mig)
 
 			t.Run("the service's task definition holds no password", func(t *testing.T) {
 				if s := webC["Secrets"]; s != nil {

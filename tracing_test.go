@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,6 +98,26 @@ func TestTracing(t *testing.T) {
 			t.Errorf("application DependsOn %s", deps)
 		}
 		env := envMap(app)
+		raw, err := os.ReadFile("sampleapi/contract.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var contract struct {
+			Tracing struct{ Environment []string }
+		}
+		if err := json.Unmarshal(raw, &contract); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for k := range env {
+			if strings.HasPrefix(k, "TRACING_") {
+				got = append(got, k)
+			}
+		}
+		slices.Sort(got)
+		if want := slices.Sorted(slices.Values(contract.Tracing.Environment)); !slices.Equal(got, want) {
+			t.Errorf("application tracing variables %v, sampleapi/contract.json's %v", got, want)
+		}
 		if env["TRACING_ENDPOINT"] != appconstructs.TracesEndpoint || env["TRACING_SAMPLE_RATE"] != "0.05" || env["TRACING_SERVICE_NAME"] != cfg.Service.TaskFamily {
 			t.Errorf("application tracing environment %v", env)
 		}
