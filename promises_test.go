@@ -3,12 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestListenerPortInOnePlace holds that the ALB listener's port is stated
@@ -90,32 +89,11 @@ func TestTargetGroupsAlike(t *testing.T) {
 				ids = append(ids, id)
 			}
 			sort.Strings(ids)
-			if diff := differences(groups[ids[0]], groups[ids[1]]); diff != "" {
-				t.Errorf("%s and %s differ: %s", ids[0], ids[1], diff)
+			if diff := cmp.Diff(groups[ids[0]], groups[ids[1]]); diff != "" {
+				t.Errorf("%s and %s differ (-%[1]s +%[2]s):\n%[3]s", ids[0], ids[1], diff)
 			}
 		})
 	}
-}
-
-// differences names the top-level properties whose values differ between
-// a and b, with both values, or returns "".
-func differences(a, b map[string]any) string {
-	keys := map[string]bool{}
-	for k := range a {
-		keys[k] = true
-	}
-	for k := range b {
-		keys[k] = true
-	}
-	var out []string
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		ja, _ := json.Marshal(a[k])
-		jb, _ := json.Marshal(b[k])
-		if !bytes.Equal(ja, jb) {
-			out = append(out, fmt.Sprintf("%s: %s vs %s", k, ja, jb))
-		}
-	}
-	return strings.Join(out, "; ")
 }
 
 // TestAlarmPublishersSameAccount holds that CloudWatch may use the topic's

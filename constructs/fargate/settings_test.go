@@ -2,9 +2,10 @@ package fargate
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestZeroSettingsTakeTheDocumentedDefaults(t *testing.T) {
@@ -16,8 +17,8 @@ func TestZeroSettingsTakeTheDocumentedDefaults(t *testing.T) {
 		DeploymentStrategy: Rolling, CanaryPercent: 5, LinearStepPercent: 10,
 		TracingSampleRate: 0.05, CollectorCPU: 64, CollectorMemoryMiB: 128,
 	}
-	if diff := fieldDiff(s, want); diff != "" {
-		t.Errorf("defaults differ from the documented ones: %s", diff)
+	if diff := cmp.Diff(want, s); diff != "" {
+		t.Errorf("defaults differ from the documented ones (-want +got):\n%s", diff)
 	}
 	if p := s.Validate(); len(p) != 0 {
 		t.Errorf("defaults are invalid: %v", Error(p))
@@ -98,20 +99,6 @@ func TestExplainRenamesFields(t *testing.T) {
 	if want := "mincapacity: 5 is not allowed; allowed: at most maxcapacity (3)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-}
-
-// fieldDiff names each field whose value differs between got and want,
-// with both values, or returns "": a whole Settings in a failure message
-// hides the one field that matters.
-func fieldDiff(got, want Settings) string {
-	var out []string
-	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
-	for i := range g.NumField() {
-		if a, b := g.Field(i).Interface(), w.Field(i).Interface(); !reflect.DeepEqual(a, b) {
-			out = append(out, fmt.Sprintf("%s = %#v, want %#v", g.Type().Field(i).Name, a, b))
-		}
-	}
-	return strings.Join(out, "; ")
 }
 
 func TestLinearStepsFollowCloudFormation(t *testing.T) {
