@@ -5,7 +5,7 @@
 // and synthesizes them. Invalid configuration ends the process with one
 // message per problem and exit code 1, before any template is written; a
 // failure after validation (a construct, cdk-nag or the CloudFormation
-// validator) also exits 1, names the app: settings involved (failure.go) and
+// validator) also exits 1, names the app: settings involved (afterValidation) and
 // leaves no template of this run in the output directory.
 package main
 
@@ -16,10 +16,12 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/example/fargate-api/config"
 	"github.com/example/fargate-api/stacks"
@@ -44,7 +46,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	err := synthesizeApp(os.Getenv("CDK_OUTDIR"), awscdk.AppProps{}, func(app awscdk.App, cfg config.Config) { build(app, cfg) })
+	err := synthesizeApp(os.Getenv("CDK_OUTDIR"), awscdk.AppProps{}, func(app awscdk.App, cfg config.Config) { stacks.Build(app, cfg, sampleImageDir) })
 	// Close stops the jsii kernel's Node.js process and removes the 2 MB
 	// runtime it unpacked into the temporary directory (jsii-runtime.*);
 	// without it every synthesis leaves one behind.
@@ -86,7 +88,7 @@ var notes io.Writer = os.Stderr
 // staging directory next to outdir and move into outdir only when the whole
 // synthesis (constructs, cdk-nag, the CloudFormation validator) succeeded.
 // A failure after validation names the app: settings involved where it can
-// (failure.go). props are the App's; without Context, the CDK reads the
+// (afterValidation). props are the App's; without Context, the CDK reads the
 // context the CLI hands over (CDK_CONTEXT_JSON).
 func synthesizeApp(outdir string, props awscdk.AppProps, buildApp func(awscdk.App, config.Config)) (err error) {
 	var stage string
@@ -122,7 +124,7 @@ func synthesizeApp(outdir string, props awscdk.AppProps, buildApp func(awscdk.Ap
 	for _, note := range config.Ineffective(set, cfg) {
 		fmt.Fprintln(notes, "note:", note)
 	}
-	addChecks(app)
+	stacks.AddChecks(app)
 	buildApp(app, cfg)
 	app.Synth(nil)
 	if stage == "" {
@@ -161,100 +163,167 @@ func loadConfig(app awscdk.App) (config.Config, map[string]any, error) {
 	return cfg, set, err
 }
 
-// addChecks runs cdk-nag's AwsSolutions pack over everything in app. Its
-// findings are error annotations, which fail `cdk synth` and `cdk deploy`.
-func addChecks(app awscdk.App) {
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+// validationReport is the file the CDK writes into the cloud assembly when
+// a validation plugin (the bundled CloudFormation validator, cdk-nag through
+// annotationsInValidationReport) reports findings.
+const validationReport = "validation-report.json"
+
+// involvement maps what a CDK error or a validation finding mentions (a
+// CloudFormation property, a construct's message) to the app: settings that
+// produce it.
+var involvement = []struct {
+	pattern *regexp.Regexp
+	keys    []string
+}{
+	{regexp.MustCompile(`\bDBInstanceClass\b`), []string{"dbInstanceClass"}},
+	{regexp.MustCompile(`\bEngineVersion\b|PostgresEngineVersion|\bpostgres[0-9]+\b`), []string{"dbEngineVersion"}},
+	{regexp.MustCompile(`\b(Max)?AllocatedStorage\b`), []string{"dbAllocatedStorage", "dbMaxAllocatedStorage"}},
+	{regexp.MustCompile(`\bBackupRetentionPeriod\b`), []string{"dbBackupRetentionDays"}},
+	{regexp.MustCompile(`\bDBName\b|[Dd]atabase name`), []string{"dbName"}},
+	{regexp.MustCompile(`\bMultiAZ\b`), []string{"dbMultiAz"}},
+	{regexp.MustCompile(`\bInstanceType\b|NAT instance`), []string{"natInstanceType", "natProvider"}},
+	{regexp.MustCompile(`\bNatGateway\b|NAT gateway`), []string{"natGateways", "natProvider"}},
+	{regexp.MustCompile(`\bAvailabilityZones?\b|availability zones`), []string{"maxAzs"}},
+	{regexp.MustCompile(`\bClusterName\b|[Cc]luster name`), []string{"clusterName"}},
+	{regexp.MustCompile(`\bFamily\b|task family`), []string{"taskFamily"}},
+	{regexp.MustCompile(`\bContainerDefinitions\b|[Cc]ontainer name|awslogs-stream-prefix`), []string{"containerName"}},
+	{regexp.MustCompile(`\bImage\b|container image`), []string{"image"}},
+	{regexp.MustCompile(`\bCpuArchitecture\b|\bRuntimePlatform\b`), []string{"cpuArchitecture"}},
+	{regexp.MustCompile(`\bCpu\b|\bCPU\b|\bMemory\b|\bmemory\b`), []string{"cpu", "memory"}},
+	{regexp.MustCompile(`\bContainerPort\b`), []string{"containerPort"}},
+	{regexp.MustCompile(`\bHealthCheckPath\b`), []string{"healthCheckPath"}},
+	{regexp.MustCompile(`\bReadonlyRootFilesystem\b`), []string{"readonlyRootFilesystem"}},
+	{regexp.MustCompile(`\b(Min|Max)Capacity\b`), []string{"minCapacity", "maxCapacity"}},
+	{regexp.MustCompile(`\bEnableExecuteCommand\b|ExecuteCommandConfiguration`), []string{"enableExecuteCommand"}},
+	{regexp.MustCompile(`\bCapacityProviderStrategy\b|FARGATE_SPOT`), []string{"fargateSpot"}},
+	{regexp.MustCompile(`deletion_protection`), []string{"albDeletionProtection"}},
+	{regexp.MustCompile(`\bRetentionInDays\b`), []string{"flowLogRetentionDays", "dbLogRetentionDays", "logRetentionDays", "accessLogRetentionDays"}},
+	{regexp.MustCompile(`\bRouteKey\b|\b[Rr]outes?\b`), []string{"routes"}},
+	{regexp.MustCompile(`\bStageName\b|[Ss]tage name`), []string{"stageName"}},
+	{regexp.MustCompile(`\bThrottling(Rate|Burst)Limit\b`), []string{"throttleRateLimit", "throttleBurstLimit"}},
+	{regexp.MustCompile(`\bJwtConfiguration\b|\bIssuer\b|\bAudience\b`), []string{"jwtIssuer", "jwtAudience"}},
+	{regexp.MustCompile(`\bCorsConfiguration\b|\bAllow(Origins|Methods|Headers)\b`), []string{"corsAllowOrigins", "corsAllowMethods", "corsAllowHeaders"}},
+	{regexp.MustCompile(`\bDomainName\b|[Dd]omain name`), []string{"domainName"}},
+	{regexp.MustCompile(`\bCertificateArn\b`), []string{"certificateArn"}},
+	{regexp.MustCompile(`\bHostedZoneId\b|[Hh]osted zone`), []string{"hostedZoneId", "hostedZoneName"}},
+	{regexp.MustCompile(`\b[Ee]-?mail\b`), []string{"alarmEmail"}},
 }
 
-// stackSet is the five stacks of one built copy of the app, for callers
-// (tests) that need to reach into them.
-type stackSet struct {
-	Network    *stacks.Network
-	Database   *stacks.Database
-	Service    *stacks.Service
-	API        *stacks.API
-	Monitoring *stacks.Monitoring
-	CI         *stacks.GitHubCI // nil without app:ciRepository
+// reportEvidence is what each violation in a validation report says: its
+// description and the template properties it points at.
+func reportEvidence(raw []byte) string {
+	var report struct {
+		PluginReports []struct {
+			Violations []struct {
+				Description         string `json:"description"`
+				Severity            string `json:"severity"`
+				ViolatingConstructs []struct {
+					CloudFormationResource struct {
+						PropertyPaths []string `json:"propertyPaths"`
+					} `json:"cloudFormationResource"`
+				} `json:"violatingConstructs"`
+			} `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	if json.Unmarshal(raw, &report) != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, r := range report.PluginReports {
+		for _, v := range r.Violations {
+			if v.Severity != "error" && v.Severity != "fatal" && v.Severity != "warning" {
+				continue
+			}
+			b.WriteString("\n" + v.Description)
+			for _, c := range v.ViolatingConstructs {
+				b.WriteString(" " + strings.Join(c.CloudFormationResource.PropertyPaths, " "))
+			}
+		}
+	}
+	return b.String()
 }
 
-// build adds the stacks for cfg to app. Reading it top to bottom gives the
-// dependency order: network → database → service → api → monitoring.
-func build(app awscdk.App, cfg config.Config) stackSet {
-	stackProps := func(part, description string) awscdk.StackProps {
-		p := awscdk.StackProps{
-			StackName:   jsii.String(cfg.StackName(part)),
-			Description: jsii.String(description + " (" + cfg.Name + ", " + cfg.Profile + ")"),
-			Tags:        &map[string]*string{"app": jsii.String(cfg.Name), "profile": jsii.String(cfg.Profile)},
-		}
-		if cfg.Account != "" {
-			p.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
-		}
-		return p
+// afterValidation turns a panic from the CDK (a construct error, failed
+// template validation) into the error the user sees: the CDK's message
+// without its JavaScript stack, the app: settings it involves with their
+// values, and where the validation report is. The staged templates are
+// never published, so outdir holds none from this run.
+func afterValidation(r any, cfg config.Config, context map[string]any, stage, outdir string) error {
+	msg := fmt.Sprint(r)
+	if err, ok := r.(error); ok {
+		msg = err.Error()
 	}
-	prod := cfg.Profile == config.ProfileProd
-
-	net := stacks.NewNetwork(app, cfg.StackName("Network"), stacks.NetworkProps{
-		StackProps:   stackProps("Network", "VPC, subnets, NAT and flow logs"),
-		Network:      cfg.Network,
-		ExecEndpoint: cfg.Service.EnableExecuteCommand,
-	})
-
-	dbProps := stackProps("Database", "RDS for PostgreSQL and its credentials")
-	dbProps.TerminationProtection = jsii.Bool(prod)
-	db := stacks.NewDatabase(app, cfg.StackName("Database"), stacks.DatabaseProps{
-		StackProps: dbProps,
-		VPC:        net.VPC,
-		Database:   cfg.Database,
-	})
-
-	svc := stacks.NewService(app, cfg.StackName("Service"), stacks.ServiceProps{
-		StackProps:           stackProps("Service", "ECS cluster, Fargate service, its migration task and internal ALB"),
-		VPC:                  net.VPC,
-		Database:             db.Instance,
-		DatabaseMasterSecret: db.MasterSecret,
-		DatabaseName:         db.DatabaseName,
-		DatabasePort:         db.Port,
-		RuntimeUsername:      stacks.RuntimeUsername,
-		SampleImageDir:       sampleImageDir,
-		ALBAccessLogs:        cfg.Region != "",
-		Endpoints:            net.Endpoints,
-		Service:              cfg.Service,
-	})
-
-	api := stacks.NewAPI(app, cfg.StackName("Api"), stacks.APIProps{
-		StackProps: stackProps("Api", "API Gateway HTTP API and VPC link"),
-		VPC:        net.VPC,
-		Listener:   svc.Listener,
-		Settings:   cfg.API,
-	})
-
-	mon := stacks.NewMonitoring(app, cfg.StackName("Monitoring"), stacks.MonitoringProps{
-		StackProps:                   stackProps("Monitoring", "Alarms, alarm topic and dashboard"),
-		API:                          api.Gateway.HTTPAPI,
-		LoadBalancerFullName:         svc.LoadBalancerFullName,
-		TargetGroupFullName:          svc.TargetGroupFullName,
-		AlternateTargetGroupFullName: svc.AlternateTargetGroupFullName,
-		Service:                      svc.Fargate,
-		Database:                     db.Instance,
-		NATInstanceAlarms:            net.NATInstanceAlarms,
-		Monitoring:                   cfg.Monitoring,
-	})
-
-	d := stackSet{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
-	// The CI stack belongs to the account, not to a profile, and an
-	// administrator deploys it once: only a named repository adds it, so
-	// the app's own `cdk deploy --all` (and the CI role) never needs it.
-	if cfg.CI.Repository != "" {
-		p := awscdk.StackProps{
-			StackName:   jsii.String(cfg.CIStackName()),
-			Description: jsii.String("GitHub Actions OIDC deploy roles for " + cfg.CI.Repository + " (" + cfg.Name + ")"),
-			Tags:        &map[string]*string{"app": jsii.String(cfg.Name)},
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "at ") || strings.TrimSpace(l) == "" {
+			continue
 		}
-		if cfg.Account != "" {
-			p.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
-		}
-		d.CI = stacks.NewGitHubCI(app, cfg.CIStackName(), stacks.GitHubCIProps{StackProps: p, GitHubCI: cfg.CI})
+		lines = append(lines, strings.TrimRight(l, " "))
 	}
-	return d
+	msg = strings.Join(lines, "\n")
+	evidence := msg
+
+	// The report names the failing properties; keep it for the user, in
+	// outdir (the staging directory goes away).
+	if stage != "" {
+		from := filepath.Join(stage, validationReport)
+		if raw, err := os.ReadFile(from); err == nil {
+			evidence += reportEvidence(raw)
+			to := filepath.Join(outdir, validationReport)
+			if os.MkdirAll(outdir, 0o755) == nil && os.Rename(from, to) == nil {
+				// The CDK names the report by an absolute or a relative path,
+				// whichever is shorter.
+				staged := regexp.MustCompile(`\S*` + regexp.QuoteMeta(filepath.Base(stage)+string(filepath.Separator)+validationReport))
+				msg = staged.ReplaceAllLiteralString(msg, to)
+			}
+		}
+	}
+
+	var b strings.Builder
+	b.WriteString("synthesize: " + msg)
+	if keys := involved(evidence); len(keys) > 0 {
+		b.WriteString("\nThe failure involves these settings (it passed config validation, which should have caught it: please report it):")
+		for _, k := range keys {
+			note := ""
+			if _, ok := context[config.Prefix+k]; !ok && cfg.Profile != "" {
+				note = " (the " + cfg.Profile + " profile's default)"
+			}
+			fmt.Fprintf(&b, "\n  - %s%s = %s%s", config.Prefix, k, cfg.Value(k), note)
+		}
+	} else {
+		var set []string
+		for name := range context {
+			if strings.HasPrefix(name, config.Prefix) {
+				set = append(set, name)
+			}
+		}
+		slices.Sort(set)
+		if len(set) > 0 {
+			b.WriteString("\nNo app: setting could be matched to it; the settings you set: " + strings.Join(set, ", "))
+		}
+	}
+	if outdir != "" {
+		b.WriteString("\nNo templates were written to " + outdir + ".")
+	}
+	return fmt.Errorf("%s", b.String())
+}
+
+// involved lists the app: keys (without the prefix) that text mentions,
+// in documentation order.
+func involved(text string) []string {
+	found := map[string]bool{}
+	for _, inv := range involvement {
+		if inv.pattern.MatchString(text) {
+			for _, k := range inv.keys {
+				found[k] = true
+			}
+		}
+	}
+	var out []string
+	for _, k := range config.Keys() {
+		if k = strings.TrimPrefix(k, config.Prefix); found[k] {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -3,9 +3,10 @@ package config
 import (
 	"flag"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestLoadDefaultsPerProfile(t *testing.T) {
@@ -40,8 +41,8 @@ func TestLoadDefaultsPerProfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if !reflect.DeepEqual(tt.got, tt.want) {
-				t.Errorf("got %v, want %v", tt.got, tt.want)
+			if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -83,8 +84,8 @@ func TestLoadOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if !reflect.DeepEqual(tt.got, tt.want) {
-				t.Errorf("got %v, want %v", tt.got, tt.want)
+			if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -98,8 +99,8 @@ func TestLoadJSONForms(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if want := []Route{{Method: "GET", Path: "/users/{id}"}, {Method: "ANY", Path: "/"}}; !reflect.DeepEqual(c.API.Routes, want) {
-		t.Errorf("routes = %v, want %v", c.API.Routes, want)
+	if want := []Route{{Method: "GET", Path: "/users/{id}"}, {Method: "ANY", Path: "/"}}; cmp.Diff(want, c.API.Routes) != "" {
+		t.Errorf("routes (-want +got):\n%s", cmp.Diff(want, c.API.Routes))
 	}
 	c, err = Load(map[string]any{"app:routes": `["GET /a"]`, "app:environment": `{"B":"2"}`})
 	if err != nil {

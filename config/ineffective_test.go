@@ -1,8 +1,9 @@
 package config
 
 import (
-	"reflect"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestIneffective(t *testing.T) {
@@ -45,8 +46,8 @@ func TestIneffective(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			if got := Ineffective(tc.context, c); !reflect.DeepEqual(got, tc.notes) {
-				t.Errorf("Ineffective:\n got  %q\n want %q", got, tc.notes)
+			if diff := cmp.Diff(tc.notes, Ineffective(tc.context, c)); diff != "" {
+				t.Errorf("Ineffective (-want +got):\n%s", diff)
 			}
 		})
 	}

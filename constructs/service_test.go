@@ -11,6 +11,7 @@ import (
 	ecs "github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/fargate-api/constructs/cdktest"
 	"github.com/example/fargate-api/constructs/fargate"
 )
 
@@ -38,25 +39,11 @@ func template() assertions.Template {
 	return assertions.Template_FromStack(newTestStack().stack, nil)
 }
 
-// check runs a CDK assertion, which panics on failure, and reports the
-// failure through t.
-func check(t *testing.T, fn func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%v", r)
-		}
-	}()
-	fn()
-}
-
-func obj(kv ...any) assertions.Matcher {
-	m := map[string]any{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1]
-	}
-	return assertions.Match_ObjectLike(&m)
-}
+// check and obj are cdktest's, under the names these tests use.
+var (
+	check = cdktest.Check
+	obj   = cdktest.Obj
+)
 
 func TestLoadBalancedServiceDefaults(t *testing.T) {
 	tpl := template()

@@ -30,8 +30,8 @@ if [ "${FLOOR:-}" = 1 ]; then
   mkdir -p "$floor"
   git ls-files -z | xargs -0 cp --parents -t "$floor"
   ln -s "$PWD/node_modules" "$floor/node_modules"
-  sed -i -E '/^[[:space:]]+\{"(prod|custom|options)", /d' "$floor/harness_test.go"
-  [ "$(grep -cE '^[[:space:]]+\{"[a-z]+", ' "$floor/harness_test.go")" = 1 ] ||
+  sed -i -E '/^[[:space:]]+\{"(prod|custom|options)", /d' "$floor/stacks/harness_test.go"
+  [ "$(grep -cE '^[[:space:]]+\{"[a-z]+", ' "$floor/stacks/harness_test.go")" = 1 ] ||
     { echo "bench: FLOOR=1 could not cut the fixture in harness_test.go down to the dev deployment" >&2; exit 1; }
   (cd "$floor" && go test -count=1 -run '^TestSynthesis$' ./... >/dev/null)
 fi

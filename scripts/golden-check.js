@@ -1,5 +1,5 @@
 // Checks that the golden templates the tests compare against
-// (testdata/golden, written by `go test -run TestGoldenTemplates -update .`)
+// (testdata/golden, written by `go test -run TestGoldenTemplates -update ./stacks`)
 // are what `cdk synth` writes. The tests synthesize in an App of their own,
 // with context of their own; this proves they look at the templates that
 // deploy. The CLI's additions are set aside first: the CDKMetadata resource
@@ -77,7 +77,7 @@ if (compared !== Number(expected)) {
   process.exit(1);
 }
 if (failed) {
-  console.error("The tests' synthesis and cdk synth disagree: if the golden files are stale, run go test -run TestGoldenTemplates -update .; otherwise the test context (harness_test.go, testContext) has drifted from the CLI's.");
+  console.error("The tests' synthesis and cdk synth disagree: if the golden files are stale, run go test -run TestGoldenTemplates -update ./stacks; otherwise the test context (stacks/harness_test.go, testContext) has drifted from the CLI's.");
   process.exit(1);
 }
 console.log(`golden-check: ${compared} templates in ${outdir} match testdata/golden`);

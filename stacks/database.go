@@ -53,7 +53,7 @@ type Database struct {
 }
 
 // Construct IDs of the stateful resources. Renaming one replaces the
-// database (and loses its data) on the next deploy; app_test.go pins the
+// database (and loses its data) on the next deploy; stacks/database_test.go pins the
 // logical IDs they produce.
 const (
 	databaseID = "Database"

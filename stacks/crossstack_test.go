@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"encoding/json"
@@ -74,7 +74,7 @@ func TestCrossStackReferences(t *testing.T) {
 	f := app(t)
 	deployments := []string{"dev", "prod", "custom", "options"}
 
-	t.Run("no weak references: no stack reads another's output without an import lock", func(t *testing.T) {
+	t.Run("no weak references", func(t *testing.T) {
 		for name, tpl := range f.templates {
 			walk(tpl, func(m map[string]any) {
 				if ref, ok := m["Fn::GetStackOutput"]; ok {
@@ -84,7 +84,7 @@ func TestCrossStackReferences(t *testing.T) {
 		}
 	})
 
-	t.Run("every import names an export of an earlier stack of the same deployment", func(t *testing.T) {
+	t.Run("imports from earlier stacks only", func(t *testing.T) {
 		for _, d := range deployments {
 			exps := f.exports(d)
 			for i, part := range stackParts {

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/example/fargate-api/stacks"
 )
 
 // TestListenerPortInOnePlace holds that the ALB listener's port is stated
@@ -56,7 +58,7 @@ func TestAutomatedBackupsOnDeletion(t *testing.T) {
 	f := app(t)
 	for _, tt := range []struct {
 		name   string
-		d      stackSet
+		d      stacks.Set
 		delete bool
 	}{{"prod keeps them", f.prod, false}, {"dev deletes them", f.dev, true}} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 // Every setting reaches a template: a key that is accepted and validated but
 // changes nothing the stacks are built from is a user's value silently
@@ -23,6 +23,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/fargate-api/config"
+	"github.com/example/fargate-api/stacks"
 )
 
 // reachValue is a valid value off the default for one key, and the other
@@ -254,7 +255,7 @@ func synthesizeTemplates(outdir string, ctx map[string]any, cfg config.Config) (
 		Outdir:                          jsii.String(outdir),
 		BuiltinCloudFormationValidation: jsii.Bool(false),
 	})
-	build(app, cfg)
+	stacks.Build(app, cfg, sampleImageDir)
 	dir := *app.Synth(nil).Directory()
 	var all []map[string]any
 	names := []string{}

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"encoding/json"
@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/fargate-api/config"
+	"github.com/example/fargate-api/constructs/cdktest"
 	"github.com/example/fargate-api/stacks"
 )
 
@@ -103,14 +104,14 @@ func TestNATInstance(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { hasResource(t, dev, "AWS::EC2::Instance", tt.props) })
 	}
 
-	t.Run("image: arm64 Amazon Linux 2023 from the public SSM parameter, resolved at deploy", func(t *testing.T) {
+	t.Run("image: arm64 AL2023 from SSM", func(t *testing.T) {
 		param, _ := inst["ImageId"].(map[string]any)["Ref"].(string)
 		p, _ := tpl["Parameters"].(map[string]any)[param].(map[string]any)
 		if p["Type"] != "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" || p["Default"] != "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" {
 			t.Errorf("ImageId = %v, parameter %v; want the al2023 arm64 SSM parameter", inst["ImageId"], p)
 		}
 	})
-	t.Run("user data masquerades, persists the rules across reboots and signals CloudFormation", func(t *testing.T) {
+	t.Run("user data: masquerade, persist, signal", func(t *testing.T) {
 		ud := text(inst["UserData"])
 		for _, want := range []string{
 			"dnf install -y iptables-services aws-cfn-bootstrap && break", "ip_forward=1", "-j MASQUERADE", "iptables -F FORWARD",
@@ -170,7 +171,7 @@ func TestNATInstance(t *testing.T) {
 			"Threshold", 1, "ComparisonOperator", "GreaterThanOrEqualToThreshold",
 			"AlarmActions", []any{obj("Fn::Join", arrayWith(arrayWith(":ec2:recover")))}))
 	})
-	t.Run("its status checks, and their silence, raise an alarm in the same stack", func(t *testing.T) {
+	t.Run("status-check alarm in the same stack", func(t *testing.T) {
 		hasResource(t, dev, "AWS::CloudWatch::Alarm", obj(
 			"Namespace", "AWS/EC2", "MetricName", "StatusCheckFailed", "Statistic", "Maximum", "Threshold", 0,
 			"ComparisonOperator", "GreaterThanThreshold", "EvaluationPeriods", 5, "DatapointsToAlarm", 3,
@@ -202,7 +203,7 @@ func TestNATGateways(t *testing.T) {
 	f := app(t)
 	tests := []struct {
 		name                string
-		d                   stackSet
+		d                   stacks.Set
 		gateways, instances int
 		monitoringNATAlarms int
 	}{
@@ -231,7 +232,7 @@ func TestNATGateways(t *testing.T) {
 // per AZ, each AZ's private subnet routed to its own, the x86_64 image, no
 // context lookup (synth stays offline), and no unsuppressed cdk-nag finding.
 func TestNATInstancesInProd(t *testing.T) {
-	flags, err := cdkJSONContext()
+	flags, err := cdktest.Context()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestNATInstancesInProd(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := awscdk.NewApp(&awscdk.AppProps{Context: &flags, BuiltinCloudFormationValidation: jsii.Bool(false)})
-	addChecks(a)
+	stacks.AddChecks(a)
 	p := stacks.NetworkProps{
 		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}},
 		Network:    cfg.Network,

@@ -1,9 +1,11 @@
-package main
+package stacks_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/example/fargate-api/stacks"
 )
 
 // TestTaskCount holds docs/design.md's "Autoscaling owns the task count": the service template never
@@ -13,7 +15,7 @@ import (
 func TestTaskCount(t *testing.T) {
 	f := app(t)
 	for _, name := range []string{"dev", "prod", "custom", "options"} {
-		d := map[string]stackSet{"dev": f.dev, "prod": f.prod, "custom": f.custom, "options": f.options}[name]
+		d := map[string]stacks.Set{"dev": f.dev, "prod": f.prod, "custom": f.custom, "options": f.options}[name]
 		svc := d.Service.Stack
 		t.Run(name+": no DesiredCount in the service template", func(t *testing.T) {
 			for id, s := range f.resources(svc, "AWS::ECS::Service") {

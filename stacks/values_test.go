@@ -1,9 +1,8 @@
-package main
+package stacks_test
 
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -11,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/example/fargate-api/stacks"
 )
 
 // byLogicalID returns the resources of typ in stack whose logical ID is
@@ -46,7 +48,7 @@ func TestAlarmValues(t *testing.T) {
 			"ServiceCpu": {85, above, ""}, "ServiceMemory": {85, above, ""},
 			"DatabaseCpu": {80, above, ""}, "DatabaseFreeStorage": {5 * gib, below, ""}, "DatabaseConnections": {60, above, ""},
 			// dev's NAT instance status alarm is in the Network stack, with a
-			// composite alarm here (nat_test.go).
+			// composite alarm here (natinstance_test.go).
 		},
 		"prod": {
 			"Api5xxRate": {1, above, ""}, "ApiLatency": {2000, above, ""}, "Target5xx": {5, above, ""},
@@ -64,7 +66,7 @@ func TestAlarmValues(t *testing.T) {
 	// The deployment alarm in the Service stack rolls deploys back on the
 	// same threshold as the Target5xx alarm.
 	rollback := map[string]float64{"dev": 10, "prod": 5, "custom": 25}
-	variants := map[string]stackSet{"dev": f.dev, "prod": f.prod, "custom": f.custom}
+	variants := map[string]stacks.Set{"dev": f.dev, "prod": f.prod, "custom": f.custom}
 
 	check := func(t *testing.T, props map[string]any, w want) {
 		t.Helper()
@@ -117,8 +119,8 @@ func TestAlarmValues(t *testing.T) {
 				}
 				latency := float64(f.cfg[name].Monitoring.TargetResponseP99Ms) / 1000
 				want := map[string][]float64{"HTTPCode_Target_5XX_Count": {rollback[name], rollback[name]}, "TargetResponseTime": {latency, latency}}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("new-revision alarm thresholds %v, want %v", got, want)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("new-revision alarm thresholds (-want +got):\n%s", diff)
 				}
 				return
 			}
@@ -183,7 +185,7 @@ func TestContainerEnvironmentValues(t *testing.T) {
 func TestDatabaseLogRetention(t *testing.T) {
 	f := app(t)
 	for name, c := range map[string]struct {
-		d    stackSet
+		d    stacks.Set
 		days float64
 	}{"dev": {f.dev, 14}, "prod": {f.prod, 90}, "custom": {f.custom, 30}} {
 		t.Run(name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 // Golden templates: a change detector beside the intent tests. Every stack of
 // the variants users deploy as they are (the dev and prod profiles) is
@@ -8,7 +8,7 @@ package main
 // TestGoldenTemplates/<stack>, listing the JSON paths that changed, until it
 // is accepted with
 //
-//	go test -run TestGoldenTemplates -update .
+//	go test -run TestGoldenTemplates -update ./stacks
 //
 // and reviewed with `git diff testdata/golden`. The files are written so that
 // diff is short: one per stack, keys sorted, two-space indent, and the
@@ -38,7 +38,7 @@ var update = flag.Bool("update", false, "rewrite testdata/golden from this synth
 // copies of them would repeat every shared change twice more.
 var goldenVariants = []string{"dev", "prod"}
 
-var goldenDir = filepath.Join("testdata", "golden")
+var goldenDir = filepath.Join("..", "testdata", "golden")
 
 // assetHash matches the content hashes CDK puts in asset names, S3 keys and
 // image tags.
@@ -75,7 +75,7 @@ func TestGoldenTemplates(t *testing.T) {
 				}
 				want, err := os.ReadFile(file)
 				if err != nil {
-					t.Fatalf("no golden template for %s (%v): run go test -run TestGoldenTemplates -update . and commit %s", stack, err, file)
+					t.Fatalf("no golden template for %s (%v): run go test -run TestGoldenTemplates -update ./stacks and commit %s", stack, err, file)
 				}
 				if bytes.Equal(want, got) {
 					return
@@ -91,7 +91,7 @@ func TestGoldenTemplates(t *testing.T) {
 				if len(changes) == 0 {
 					changes = []string{"only the formatting differs"}
 				}
-				t.Errorf("%s's template differs from %s:\n  %s\nIf the change is intended, run go test -run TestGoldenTemplates -update . and review git diff %s",
+				t.Errorf("%s's template differs from %s:\n  %s\nIf the change is intended, run go test -run TestGoldenTemplates -update ./stacks and review git diff %s",
 					stack, file, strings.Join(changes, "\n  "), goldenDir)
 			})
 		}
@@ -108,7 +108,7 @@ func TestGoldenTemplates(t *testing.T) {
 			}
 			continue
 		}
-		t.Errorf("%s belongs to no stack of the %s variants: delete it, or run go test -run TestGoldenTemplates -update .", file, strings.Join(goldenVariants, " and "))
+		t.Errorf("%s belongs to no stack of the %s variants: delete it, or run go test -run TestGoldenTemplates -update ./stacks", file, strings.Join(goldenVariants, " and "))
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"strings"
@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/fargate-api/config"
+	"github.com/example/fargate-api/stacks"
 )
 
 // routeKeys returns the stack's routes: route key → authorization type.
@@ -30,7 +31,7 @@ func TestCORSPreflight(t *testing.T) {
 	f := app(t)
 	variants := []struct {
 		name string
-		d    stackSet
+		d    stacks.Set
 	}{{"custom", f.custom}, {"options", f.options}}
 	for _, v := range variants {
 		api := v.d.API.Stack
@@ -75,7 +76,7 @@ func TestCORSPreflight(t *testing.T) {
 		})
 	}
 
-	t.Run("options: the catch-all stays behind the JWT authorizer for every method", func(t *testing.T) {
+	t.Run("options: catch-all behind JWT", func(t *testing.T) {
 		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"} {
 			hasResource(t, f.options.API.Stack, "AWS::ApiGatewayV2::Route", obj(
 				"RouteKey", m+" /{proxy+}", "AuthorizationType", "JWT", "AuthorizerId", obj("Ref", assertions.Match_StringLikeRegexp(jsii.String("^ApiHttpApiJwt")))))

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"fmt"
@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	appconstructs "github.com/example/fargate-api/constructs"
+	"github.com/example/fargate-api/stacks"
 )
 
 // stratTemplate is one Service stack's template with lookups by type.
@@ -16,7 +19,7 @@ type stratTemplate struct {
 	resources map[string]map[string]any // logical ID → resource
 }
 
-func stratService(t *testing.T, f *fixture, d stackSet) stratTemplate {
+func stratService(t *testing.T, f *fixture, d stacks.Set) stratTemplate {
 	t.Helper()
 	tpl := f.templates[*d.Service.Stack.StackName()]
 	res := map[string]map[string]any{}
@@ -88,8 +91,8 @@ func TestRollingByDefaultInDev(t *testing.T) {
 		{"no bake time", stratPath(svc, "DeploymentConfiguration", "BakeTimeInMinutes"), nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if !reflect.DeepEqual(tt.got, tt.want) {
-				t.Errorf("got %v, want %v", tt.got, tt.want)
+			if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -117,7 +120,7 @@ func TestSwitchBackToRolling(t *testing.T) {
 			t.Errorf("both strategies name the service %s", rollingSvc)
 		}
 	})
-	t.Run("the production rule is updated in place, not replaced (same logical ID)", func(t *testing.T) {
+	t.Run("production rule updated in place", func(t *testing.T) {
 		if ruleID != shiftedRuleID {
 			t.Errorf("rolling rule %s, shifted rule %s: a new rule would be created first and the old one deleted last", ruleID, shiftedRuleID)
 		}
@@ -152,7 +155,7 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 	f := app(t)
 	for _, v := range []struct {
 		variant string
-		d       stackSet
+		d       stacks.Set
 		want    map[string]any // DeploymentConfiguration fields
 		absent  []string
 		// breaker: the circuit breaker is on only where AWS documents it
@@ -171,8 +174,8 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 			config, _ := svc["DeploymentConfiguration"].(map[string]any)
 			t.Run("strategy and bake times", func(t *testing.T) {
 				for k, want := range v.want {
-					if !reflect.DeepEqual(config[k], want) {
-						t.Errorf("DeploymentConfiguration.%s = %v, want %v", k, config[k], want)
+					if diff := cmp.Diff(want, config[k]); diff != "" {
+						t.Errorf("DeploymentConfiguration.%s (-want +got):\n%s", k, diff)
 					}
 				}
 				for _, k := range v.absent {
@@ -182,8 +185,8 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 				}
 			})
 			t.Run("circuit breaker only where AWS documents it", func(t *testing.T) {
-				if want := map[string]any{"Enable": v.breaker, "Rollback": v.breaker}; !reflect.DeepEqual(config["DeploymentCircuitBreaker"], want) {
-					t.Errorf("DeploymentCircuitBreaker = %v, want %v", config["DeploymentCircuitBreaker"], want)
+				if diff := cmp.Diff(map[string]any{"Enable": v.breaker, "Rollback": v.breaker}, config["DeploymentCircuitBreaker"]); diff != "" {
+					t.Errorf("DeploymentCircuitBreaker (-want +got):\n%s", diff)
 				}
 				if stratPath(config, "Alarms", "Enable") != true || stratPath(config, "Alarms", "Rollback") != true {
 					t.Errorf("Alarms = %v, want rollback alarms on", config["Alarms"])
@@ -219,7 +222,7 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 					t.Errorf("alternate TargetType = %v, want ip", b["TargetType"])
 				}
 			})
-			t.Run("service names the alternate target group, the production rule and the role", func(t *testing.T) {
+			t.Run("service names alternate group, rule, role", func(t *testing.T) {
 				adv := stratPath(svc, "LoadBalancers", 0, "AdvancedConfiguration")
 				if got := stratPath(adv, "AlternateTargetGroupArn"); !reflect.DeepEqual(got, stratRef(alternate)) {
 					t.Errorf("AlternateTargetGroupArn = %v, want %v", got, stratRef(alternate))
@@ -231,7 +234,7 @@ func TestTrafficShiftingStrategies(t *testing.T) {
 					t.Errorf("RoleArn points at %v, not a role", roleArn)
 				}
 			})
-			t.Run("production rule forwards everything, 100/0, on the listener the VPC link targets", func(t *testing.T) {
+			t.Run("production rule: 100/0 on the VPC link's listener", func(t *testing.T) {
 				if got := stratPath(rule, "ListenerArn"); !reflect.DeepEqual(got, stratRef(listenerID)) {
 					t.Errorf("rule ListenerArn = %v, want %v", got, stratRef(listenerID))
 				}
@@ -412,7 +415,7 @@ func stratContains(list any, ids ...string) bool {
 // two target groups, so prod's ALB alarms must not watch only the first.
 func TestMonitoringFollowsBothTargetGroups(t *testing.T) {
 	f := app(t)
-	dims := func(d stackSet, metric string) []any {
+	dims := func(d stacks.Set, metric string) []any {
 		for _, r := range f.resources(d.Monitoring.Stack, "AWS::CloudWatch::Alarm") {
 			if r["MetricName"] == metric {
 				return r["Dimensions"].([]any)

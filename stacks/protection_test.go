@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"testing"
@@ -27,7 +27,7 @@ func TestDeletionProtection(t *testing.T) {
 			}
 		}
 	})
-	t.Run("prod database has deletion protection and its stack termination protection", func(t *testing.T) {
+	t.Run("prod database protected", func(t *testing.T) {
 		hasResource(t, f.prod.Database.Stack, "AWS::RDS::DBInstance", obj("DeletionProtection", true))
 		if !*f.prod.Database.TerminationProtection() {
 			t.Error("prod database stack has no termination protection")

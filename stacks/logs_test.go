@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/example/fargate-api/stacks"
 )
 
 // TestVendedLogGroups: API Gateway delivers access logs through CloudWatch
@@ -19,7 +21,7 @@ func TestVendedLogGroups(t *testing.T) {
 	f := app(t)
 	for _, v := range []struct {
 		name string
-		d    stackSet
+		d    stacks.Set
 	}{{"dev", f.dev}, {"prod", f.prod}} {
 		api := v.d.API.Stack
 		want := "/aws/vendedlogs/apigateway/" + f.cfg[v.name].StackName("Api") + "/access"

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 import (
 	"bytes"
@@ -110,7 +110,7 @@ func TestDatabaseAccess(t *testing.T) {
 	f := app(t)
 	for _, v := range []struct {
 		name string
-		d    stackSet
+		d    stacks.Set
 	}{{"dev", f.dev}, {"prod", f.prod}, {"options", f.options}} {
 		db, svc := v.d.Database.Stack, v.d.Service.Stack
 		t.Run(v.name, func(t *testing.T) {
@@ -120,7 +120,7 @@ func TestDatabaseAccess(t *testing.T) {
 					t.Errorf("CACertificateIdentifier %v, EnableIAMDatabaseAuthentication %v", inst["CACertificateIdentifier"], inst["EnableIAMDatabaseAuthentication"])
 				}
 			})
-			t.Run("RDS manages and rotates the master password: no password or secret in the template", func(t *testing.T) {
+			t.Run("RDS-managed master password", func(t *testing.T) {
 				inst := f.only(t, db, "AWS::RDS::DBInstance")
 				if inst["ManageMasterUserPassword"] != true || inst["MasterUserPassword"] != nil {
 					t.Errorf("ManageMasterUserPassword %v, MasterUserPassword %v", inst["ManageMasterUserPassword"], inst["MasterUserPassword"])
@@ -138,7 +138,7 @@ func TestDatabaseAccess(t *testing.T) {
 				}
 			})
 			if v.name == "options" {
-				t.Run("upgrade step: the pre-upgrade secret keeps its logical IDs and its export, and nothing reads it", func(t *testing.T) {
+				t.Run("legacy secret kept for one deploy", func(t *testing.T) {
 					// The IDs and export name of every environment created
 					// before this change (dev: FargateApidevDatabaseSecret4F46A4D6...).
 					secrets, attachments := keys(f.resources(db, "AWS::SecretsManager::Secret")), keys(f.resources(db, "AWS::SecretsManager::SecretTargetAttachment"))
@@ -200,7 +200,7 @@ func TestDatabaseAccess(t *testing.T) {
 					t.Errorf("secretsmanager statements %+v, want one on the migration task's execution role for the master secret", readers)
 				}
 			})
-			t.Run("the migration task runs the same image with the migrate command and its own execution role", func(t *testing.T) {
+			t.Run("migration task: same image, own role", func(t *testing.T) {
 				wi, _ := json.Marshal(webC["Image"])
 				mi, _ := json.Marshal(migC["Image"])
 				if !bytes.Equal(wi, mi) {
@@ -266,7 +266,7 @@ func TestDatabaseAccess(t *testing.T) {
 					t.Errorf("service container DockerLabels %s, want %s (the CDK CLI cannot resolve it, so it cannot hotswap the service)", labels, want)
 				}
 			})
-			t.Run("the handlers are inline code (synth needs no Docker): one may start only the migration task, the other only watch and stop it", func(t *testing.T) {
+			t.Run("runner handlers: inline, least privilege", func(t *testing.T) {
 				for prefix, want := range map[string]string{"MigrationHandler": "index.onEvent", "MigrationCheck": "index.isComplete"} {
 					_, fn := f.byPrefix(t, svc, "AWS::Lambda::Function", prefix)
 					code := fn["Code"].(map[string]any)
@@ -302,7 +302,7 @@ func TestDatabaseAccess(t *testing.T) {
 					t.Errorf("%d ECS/PassRole statements, want 4 (RunTask, PassRole, DescribeTasks+StopTask on each task ARN format)", len(ecsStatements))
 				}
 			})
-			t.Run("the check handler may watch the run's task in both ARN formats (task/CLUSTER/ID, and task/ID on the ecs:cluster condition)", func(t *testing.T) {
+			t.Run("check handler: both task ARN formats", func(t *testing.T) {
 				var long, short bool
 				for _, st := range f.statements(svc) {
 					if st.attachedTo("MigrationCheckServiceRole") && strings.Contains(st.json, `"ecs:DescribeTasks","ecs:StopTask"`) {
@@ -314,7 +314,7 @@ func TestDatabaseAccess(t *testing.T) {
 					t.Errorf("long task ARN format allowed: %v, short one (on the cluster condition): %v; want both", long, short)
 				}
 			})
-			t.Run("the provider framework waits past one Lambda run, within CloudFormation's hour, and logs without the response URL", func(t *testing.T) {
+			t.Run("provider waiter: within the hour", func(t *testing.T) {
 				_, sm := f.byPrefix(t, svc, "AWS::StepFunctions::StateMachine", "MigrationProviderwaiterstatemachine")
 				def := mustJSON(sm["DefinitionString"])
 				m := regexp.MustCompile(`\\"IntervalSeconds\\":(\d+),\\"MaxAttempts\\":(\d+),\\"BackoffRate\\":1\b`).FindStringSubmatch(def)
@@ -335,7 +335,7 @@ func TestDatabaseAccess(t *testing.T) {
 					t.Errorf("waiter log group %s, want a vended-logs name", name)
 				}
 			})
-			t.Run("tasks' egress: PostgreSQL to the database's group and HTTPS, nothing else", func(t *testing.T) {
+			t.Run("tasks' egress: PostgreSQL and HTTPS only", func(t *testing.T) {
 				for _, prefix := range []string{"TaskSecurityGroup", "MigrationSecurityGroup"} {
 					sgID, sg := f.byPrefix(t, svc, "AWS::EC2::SecurityGroup", prefix)
 					inline, _ := json.Marshal(sg["SecurityGroupEgress"])
@@ -399,7 +399,7 @@ func TestDatabaseAccess(t *testing.T) {
 // which the sample API's own tests read too: variable names, fixed values,
 // the migrate command.
 func TestImageContract(t *testing.T) {
-	raw, err := os.ReadFile("sampleapi/contract.json")
+	raw, err := os.ReadFile("../sampleapi/contract.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package stacks_test
 
 // The test fixture: every variant the tests look at, each built in an App
 // of its own and synthesized once per test binary. A variant that fails
@@ -24,6 +24,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/fargate-api/config"
+	"github.com/example/fargate-api/constructs/cdktest"
 	"github.com/example/fargate-api/stacks"
 )
 
@@ -36,7 +37,7 @@ import (
 // remaining switches on (no NAT, ECS Exec, Fargate Spot, JWT with CORS, a
 // Route 53 domain, alarm e-mail, linear deploys).
 type fixture struct {
-	dev, prod, custom, options stackSet
+	dev, prod, custom, options stacks.Set
 	cfg                        map[string]config.Config
 	templates                  map[string]map[string]any // stack name → template JSON
 	stacks                     []awscdk.Stack
@@ -89,12 +90,12 @@ func (m message) String() string {
 var variants = []struct {
 	name string
 	ctx  map[string]any
-	into func(*fixture) *stackSet
+	into func(*fixture) *stacks.Set
 }{
-	{"dev", nil, func(f *fixture) *stackSet { return &f.dev }},
-	{"prod", map[string]any{"app:profile": "prod"}, func(f *fixture) *stackSet { return &f.prod }},
-	{"custom", customContext, func(f *fixture) *stackSet { return &f.custom }},
-	{"options", optionsContext, func(f *fixture) *stackSet { return &f.options }},
+	{"dev", nil, func(f *fixture) *stacks.Set { return &f.dev }},
+	{"prod", map[string]any{"app:profile": "prod"}, func(f *fixture) *stacks.Set { return &f.prod }},
+	{"custom", customContext, func(f *fixture) *stacks.Set { return &f.custom }},
+	{"options", optionsContext, func(f *fixture) *stacks.Set { return &f.options }},
 }
 
 // testContext returns cdk.json's context with what the tests change: the
@@ -103,7 +104,7 @@ var variants = []struct {
 // finding becomes a failing TestNag subtest rather than a panic that ends
 // the test binary.
 func testContext() (map[string]any, error) {
-	ctx, err := cdkJSONContext()
+	ctx, err := cdktest.Context()
 	if err != nil {
 		return nil, err
 	}
@@ -117,13 +118,11 @@ func testContext() (map[string]any, error) {
 	return ctx, nil
 }
 
-// TestMain stops the jsii kernel once every test has run: that removes the
-// runtime it unpacked into the temporary directory (jsii-runtime.*), which
-// each test binary would otherwise leave behind.
-func TestMain(m *testing.M) {
-	defer jsii.Close()
-	m.Run()
-}
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+// sampleImageDir is the sample API's Docker build context, from this
+// package's directory.
+const sampleImageDir = "../sampleapi"
 
 var synthesize = sync.OnceValues(func() (*fixture, error) {
 	base, err := testContext()
@@ -178,7 +177,7 @@ var synthesize = sync.OnceValues(func() (*fixture, error) {
 // synthesizeOne builds one variant in an App of its own and synthesizes
 // it, reading back its templates and annotations. CDK reports construct
 // errors as panics from the jsii kernel; they are returned as the error.
-func (f *fixture) synthesizeOne(ctx map[string]any, cfg config.Config, d *stackSet, o *outcome) (err error) {
+func (f *fixture) synthesizeOne(ctx map[string]any, cfg config.Config, d *stacks.Set, o *outcome) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
@@ -190,8 +189,8 @@ func (f *fixture) synthesizeOne(ctx map[string]any, cfg config.Config, d *stackS
 		// would only add seconds to every test run.
 		BuiltinCloudFormationValidation: jsii.Bool(false),
 	})
-	addChecks(app)
-	*d = build(app, cfg)
+	stacks.AddChecks(app)
+	*d = stacks.Build(app, cfg, sampleImageDir)
 	dir := *app.Synth(nil).Directory()
 	for _, name := range o.stacks {
 		tpl, msgs, err := readArtifact(dir, name)
@@ -281,7 +280,7 @@ func readJSON(path string, v any) error {
 // placeholders gives a variant that failed part-way empty stacks in a
 // throwaway App, so tests can still name its stacks (and fail, pointing at
 // TestSynthesis) instead of dereferencing nil and ending the test binary.
-func placeholders(cfg config.Config, d *stackSet) {
+func placeholders(cfg config.Config, d *stacks.Set) {
 	scratch := awscdk.NewApp(nil)
 	stack := func(part string) awscdk.Stack {
 		return awscdk.NewStack(scratch, jsii.String(cfg.StackName(part)), &awscdk.StackProps{StackName: jsii.String(cfg.StackName(part))})
@@ -303,22 +302,6 @@ func placeholders(cfg config.Config, d *stackSet) {
 	}
 }
 
-// cdkJSONContext returns cdk.json's context, feature flags included, so the
-// test app behaves like `cdk synth`.
-func cdkJSONContext() (map[string]any, error) {
-	raw, err := os.ReadFile("cdk.json")
-	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("parse cdk.json: %w", err)
-	}
-	return doc.Context, nil
-}
-
 func app(t *testing.T) *fixture {
 	t.Helper()
 	f, err := synthesize()
@@ -337,16 +320,10 @@ func (f *fixture) broken(stack string) string {
 	return ""
 }
 
-// assert runs a CDK assertion, which panics on failure, and reports the
-// failure through t instead of ending the test binary.
+// assert runs a CDK assertion and reports its failure at the caller's line.
 func assert(t *testing.T, fn func()) {
 	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%v", r)
-		}
-	}()
-	fn()
+	cdktest.Check(t, fn)
 }
 
 // template returns the assertion view of stack's template, made once per
