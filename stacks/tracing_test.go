@@ -98,7 +98,7 @@ func TestTracing(t *testing.T) {
 			t.Errorf("application DependsOn %s", deps)
 		}
 		env := envMap(app)
-		raw, err := os.ReadFile("sampleapi/contract.json")
+		raw, err := os.ReadFile("../sampleapi/contract.json")
 		if err != nil {
 			t.Fatal(err)
 		}
