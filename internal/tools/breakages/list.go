@@ -508,7 +508,7 @@ var breakages = []breakage{
 		From:   "FROM gcr.io/distroless/static-debian13:nonroot@",
 		To:     "FROM gcr.io/distroless/static-debian12:nonroot@",
 		Dir:    "sampleapi",
-		Pkg:    "./stacks",
+		Pkg:    ".",
 		Expect: []string{"TestBaseImagesPinnedAndSupported"},
 	},
 
@@ -602,7 +602,7 @@ var breakages = []breakage{
 		From:   "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0",
 		To:     "actions/setup-node@v7",
 		Dir:    "workflows",
-		Pkg:    "./stacks",
+		Pkg:    ".",
 		Expect: []string{"TestActionsPinned"},
 	},
 	{
@@ -611,7 +611,7 @@ var breakages = []breakage{
 		From:   "      contents: read\n    steps:",
 		To:     "      contents: read\n      id-token: write\n    steps:",
 		Dir:    "workflows",
-		Pkg:    "./stacks",
+		Pkg:    ".",
 		Expect: []string{"TestPermissions/change-report/gate"},
 	},
 
