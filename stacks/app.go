@@ -88,6 +88,7 @@ func Build(app awscdk.App, cfg config.Config, sampleImageDir string) Set {
 		Database:                     db.Instance,
 		NATInstanceAlarms:            net.NATInstanceAlarms,
 		Monitoring:                   cfg.Monitoring,
+		TracedService:                tracedService(cfg),
 	})
 
 	d := Set{Network: net, Database: db, Service: svc, API: api, Monitoring: mon}
@@ -106,4 +107,13 @@ func Build(app awscdk.App, cfg config.Config, sampleImageDir string) Set {
 		d.CI = NewGitHubCI(app, cfg.CIStackName(), GitHubCIProps{StackProps: p, GitHubCI: cfg.CI})
 	}
 	return d
+}
+
+// tracedService is the service.name the service's spans carry (the stack
+// sets TRACING_SERVICE_NAME to the task family), "" without tracing.
+func tracedService(cfg config.Config) string {
+	if !cfg.Service.Tracing {
+		return ""
+	}
+	return cfg.Service.TaskFamily
 }

@@ -42,6 +42,10 @@ type MonitoringProps struct {
 	AlternateTargetGroupFullName *string
 	// Settings are the alarm e-mail address and thresholds.
 	settings.Monitoring
+	// TracedService is the service.name of the service's traces when
+	// app:tracing is on: the dashboard then links to them. Default: ""
+	// (no traces, no link).
+	TracedService string
 }
 
 // Monitoring holds the alarms on every hop of the request path, the SNS
@@ -230,33 +234,37 @@ func NewMonitoring(scope constructs.Construct, id string, p MonitoringProps) *Mo
 		})
 	}
 	none := []cloudwatch.IMetric{}
+	rows := []*[]cloudwatch.IWidget{
+		{cloudwatch.NewAlarmStatusWidget(&cloudwatch.AlarmStatusWidgetProps{
+			Title: jsii.String("Alarms"), Alarms: &alarms, Width: jsii.Number(24), Height: jsii.Number(3),
+		})},
+		{
+			graph("1. API Gateway: requests and errors", []cloudwatch.IMetric{apiRequests}, []cloudwatch.IMetric{api5xx, p.API.MetricClientError(opts("Sum"))}),
+			graph("1. API Gateway: latency p99 (ms)", []cloudwatch.IMetric{apiLatency, p.API.MetricIntegrationLatency(opts("p99"))}, none),
+			graph("1. API Gateway: 5xx %", []cloudwatch.IMetric{api5xxRate}, none),
+		},
+		{
+			graph("2. ALB: requests and task 5xx", []cloudwatch.IMetric{requests}, []cloudwatch.IMetric{target5xx}),
+			graph("2. ALB: task response time p99 (s)", []cloudwatch.IMetric{responseTime}, none),
+			graph("2. ALB: healthy and unhealthy tasks", []cloudwatch.IMetric{healthy, unhealthy}, none),
+		},
+		{
+			graph("3. ECS service: CPU and memory (%)", []cloudwatch.IMetric{serviceCPU, serviceMemory}, none),
+			graph("3. ECS service: requests per task", []cloudwatch.IMetric{requestsPerTask}, none),
+			graph("3. ECS service: ALB connection errors", []cloudwatch.IMetric{connectionErrors}, none),
+		},
+		{
+			graph("4. RDS: CPU (%) and connections", []cloudwatch.IMetric{dbCPU}, []cloudwatch.IMetric{dbConnections}),
+			graph("4. RDS: free storage (bytes)", []cloudwatch.IMetric{dbFree}, none),
+			graph("4. RDS: read and write IOPS", []cloudwatch.IMetric{p.Database.MetricReadIOPS(opts("Average")), p.Database.MetricWriteIOPS(opts("Average"))}, none),
+		},
+	}
+	if p.TracedService != "" {
+		rows = append(rows, &[]cloudwatch.IWidget{tracesWidget(p.TracedService)})
+	}
 	m.Dashboard = cloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &cloudwatch.DashboardProps{
 		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
-		Widgets: &[]*[]cloudwatch.IWidget{
-			{cloudwatch.NewAlarmStatusWidget(&cloudwatch.AlarmStatusWidgetProps{
-				Title: jsii.String("Alarms"), Alarms: &alarms, Width: jsii.Number(24), Height: jsii.Number(3),
-			})},
-			{
-				graph("1. API Gateway: requests and errors", []cloudwatch.IMetric{apiRequests}, []cloudwatch.IMetric{api5xx, p.API.MetricClientError(opts("Sum"))}),
-				graph("1. API Gateway: latency p99 (ms)", []cloudwatch.IMetric{apiLatency, p.API.MetricIntegrationLatency(opts("p99"))}, none),
-				graph("1. API Gateway: 5xx %", []cloudwatch.IMetric{api5xxRate}, none),
-			},
-			{
-				graph("2. ALB: requests and task 5xx", []cloudwatch.IMetric{requests}, []cloudwatch.IMetric{target5xx}),
-				graph("2. ALB: task response time p99 (s)", []cloudwatch.IMetric{responseTime}, none),
-				graph("2. ALB: healthy and unhealthy tasks", []cloudwatch.IMetric{healthy, unhealthy}, none),
-			},
-			{
-				graph("3. ECS service: CPU and memory (%)", []cloudwatch.IMetric{serviceCPU, serviceMemory}, none),
-				graph("3. ECS service: requests per task", []cloudwatch.IMetric{requestsPerTask}, none),
-				graph("3. ECS service: ALB connection errors", []cloudwatch.IMetric{connectionErrors}, none),
-			},
-			{
-				graph("4. RDS: CPU (%) and connections", []cloudwatch.IMetric{dbCPU}, []cloudwatch.IMetric{dbConnections}),
-				graph("4. RDS: free storage (bytes)", []cloudwatch.IMetric{dbFree}, none),
-				graph("4. RDS: read and write IOPS", []cloudwatch.IMetric{p.Database.MetricReadIOPS(opts("Average")), p.Database.MetricWriteIOPS(opts("Average"))}, none),
-			},
-		},
+		Widgets:         &rows,
 	})
 
 	awscdk.NewCfnOutput(stack, jsii.String("DashboardUrl"), &awscdk.CfnOutputProps{
@@ -270,4 +278,22 @@ func NewMonitoring(scope constructs.Construct, id string, p MonitoringProps) *Mo
 		Value:       m.Topic.TopicArn(),
 	})
 	return m
+}
+
+// tracesWidget links the dashboard to the service's traces and says how to
+// get from a red graph to the slow request. CloudWatch's Transaction
+// Search reads the spans the collector sends (all of the sampled ones, as
+// logs in aws/spans); the console URL is the one AWS's own samples print,
+// not checked against a live console here.
+func tracesWidget(service string) cloudwatch.IWidget {
+	search := "https://console.aws.amazon.com/cloudwatch/home?region=" + *awscdk.Aws_REGION() + "#application-signals:transaction-search"
+	return cloudwatch.NewTextWidget(&cloudwatch.TextWidgetProps{
+		Width: jsii.Number(24), Height: jsii.Number(4),
+		Markdown: jsii.String("### 5. Traces: [Transaction Search](" + search + ") for service `" + service + "`\n" +
+			"From a red graph or an alarm: open Transaction Search over the same minutes, filter on `service.name = " + service + "`, " +
+			"sort the spans by duration (or keep status errors), open a trace: its server span is named by the route (`GET /users/{id}`), " +
+			"its children are the queries with their SQL. From a log line: search its `trace_id`. " +
+			"A trace starts at the ALB (its `X-Amzn-Trace-Id` is the trace ID): API Gateway HTTP APIs emit no traces. " +
+			"Only the sampled requests (`app:tracingSampleRate`) have one (`trace_sampled` in the log line)."),
+	})
 }

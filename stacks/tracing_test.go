@@ -144,6 +144,17 @@ func TestTracing(t *testing.T) {
 		}
 	})
 
+	t.Run("dashboard links to the service's traces, with the way from an alarm to a slow trace", func(t *testing.T) {
+		body, _ := json.Marshal(f.only(t, f.prod.Monitoring.Stack, "AWS::CloudWatch::Dashboard")["DashboardBody"])
+		for _, want := range []string{"#application-signals:transaction-search", "service.name = " + cfg.Service.TaskFamily, "sort the spans by duration", "HTTP APIs emit no traces"} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("prod dashboard lacks %q", want)
+			}
+		}
+		if dev, _ := json.Marshal(f.only(t, f.dev.Monitoring.Stack, "AWS::CloudWatch::Dashboard")["DashboardBody"]); strings.Contains(string(dev), "transaction-search") {
+			t.Error("dev's dashboard links to traces it does not send")
+		}
+	})
 	t.Run("off: no collector, no tracing variables, no X-Ray permission", func(t *testing.T) {
 		dev := f.dev.Service.Stack
 		if f.cfg["dev"].Service.Tracing {
