@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures the CDK module's performance budget and prints the figures:
 #   scripts/synth.sh (the README's synth)  <= 1.3 x the app binary's own synth
-#   go test ./...                          <= 0.75 x one strict `npx cdk synth`
-#                                             of the default app (issue 8)
+#   go test ./...                          <= 1.25 x one strict `npx cdk synth`
+#                                             of the default app (issue 18; it
+#                                             was 0.75, which FLOOR=1 showed
+#                                             only an empty test run meets)
 # Each figure is the median of RUNS runs (default 7), interleaved so that
 # machine noise hits all of them alike. Go build caches should be warm: the
 # script builds once before timing. It is a benchmark, not a test: it exits
@@ -73,7 +75,7 @@ printf 'machine: %s cores, node %s, go %s, %s runs each (median)\n' "$(nproc)" "
 printf 'app binary synth (validator on):   %6.2f s\n' "$bin"
 printf 'scripts/synth.sh (README synth):   %6.2f s  = %.2f x binary     (budget 1.30: %s)\n' "$readme" "$r_readme" "$(verdict "$r_readme" 1.3)"
 printf 'npx cdk synth --quiet:             %6.2f s  = %.2f x binary     (CLI start-up and go run; for information)\n' "$cli" "$r_cli"
-printf 'go test -count=1 ./...:            %6.2f s  = %.2f x cdk synth  (budget 0.75: %s)\n' "$tst" "$r_test" "$(verdict "$r_test" 0.75)"
+printf 'go test -count=1 ./...:            %6.2f s  = %.2f x cdk synth  (budget 1.25: %s)\n' "$tst" "$r_test" "$(verdict "$r_test" 1.25)"
 if [ "${FLOOR:-}" = 1 ]; then
   flr=$(median "${t_floor[@]}")
   printf 'floor: dev only, TestSynthesis:    %6.2f s  = %.2f x cdk synth  (the least a go test ./... of this app costs)\n' "$flr" "$(ratio "$flr" "$cli")"
