@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/example/fargate-api/constructs/fargate"
 	"github.com/example/fargate-api/constructs/runtask"
 )
 
@@ -40,6 +41,11 @@ type OneOffTaskProps struct {
 	SecurityGroup ec2.ISecurityGroup
 	// LogRetentionDays is how long the task's and the handler's logs are kept.
 	LogRetentionDays int
+	// Tracing, when its Tracing field is set, runs the same OpenTelemetry
+	// collector sidecar as the service's tasks (sized by its Collector
+	// fields, logs kept LogRetentionDays), so the run's spans are exported
+	// before the task stops. Default: none.
+	Tracing fargate.Settings
 }
 
 // OneOffTask is an ECS task definition that CloudFormation runs to
@@ -90,7 +96,7 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 
 	task := newLinuxTaskDefinition(c, "", p.ARM64, p.CPU, p.MemoryMiB)
 	logs := NewLogGroup(c, "Logs", p.LogRetentionDays)
-	task.AddContainer(jsii.String(p.ContainerName), &ecs.ContainerDefinitionOptions{
+	container := task.AddContainer(jsii.String(p.ContainerName), &ecs.ContainerDefinitionOptions{
 		ContainerName:          jsii.String(p.ContainerName),
 		Image:                  p.Image,
 		Essential:              jsii.Bool(true),
@@ -103,6 +109,18 @@ func NewOneOffTask(scope constructs.Construct, id string, p OneOffTaskProps) *On
 			StreamPrefix: jsii.String(p.ContainerName),
 		}),
 	})
+
+	if p.Tracing.Tracing {
+		// Not essential, so the task stops when the run's container exits
+		// (the check handler reads that container's exit code by name); ECS
+		// then stops the collector, which exports what it holds on SIGTERM.
+		collector := p.Tracing
+		collector.LogRetentionDays = p.LogRetentionDays
+		container.AddContainerDependencies(&ecs.ContainerDependency{
+			Container: addCollector(c, task, collector),
+			Condition: ecs.ContainerDependencyCondition_START,
+		})
+	}
 
 	// Both handlers are entry points of package runtask's inline code; each
 	// call is quick (one ECS API call or two).

@@ -97,6 +97,19 @@ func envMap(c map[string]any) map[string]string {
 	return out
 }
 
+// namedContainer returns the container called name of task definition td
+// (a task traced in prod also runs the collector).
+func namedContainer(t *testing.T, td map[string]any, name string) map[string]any {
+	t.Helper()
+	for _, d := range td["ContainerDefinitions"].([]any) {
+		if def := d.(map[string]any); def["Name"] == name {
+			return def
+		}
+	}
+	t.Fatalf("no container %s", name)
+	return nil
+}
+
 func onlyContainer(t *testing.T, td map[string]any) map[string]any {
 	t.Helper()
 	defs := td["ContainerDefinitions"].([]any)
@@ -158,7 +171,7 @@ func TestDatabaseAccess(t *testing.T) {
 
 			_, web := f.byPrefix(t, svc, "AWS::ECS::TaskDefinition", "WebTask")
 			_, mig := f.byPrefix(t, svc, "AWS::ECS::TaskDefinition", "MigrationTask")
-			webC, migC := container(t, f, svc), onlyContainer(t, mig)
+			webC, migC := container(t, f, svc), namedContainer(t, mig, "migrate")
 
 			t.Run("the service's task definition holds no password", func(t *testing.T) {
 				if s := webC["Secrets"]; s != nil {

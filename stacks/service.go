@@ -105,6 +105,9 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 		"DB_AUTH":     "iam",
 		"AWS_REGION":  *awscdk.Aws_REGION(),
 	}
+	// tracingVariables are sampleapi/contract.json's tracing variables,
+	// which the migration task gets too.
+	tracingVariables := []string{"TRACING_ENDPOINT", "TRACING_SAMPLE_RATE", "TRACING_SERVICE_NAME"}
 	if p.Tracing {
 		// sampleapi/contract.json's tracing variables: the collector
 		// sidecar's receiver, and the task family (app name and profile) as
@@ -142,6 +145,11 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 	if migrate := p.MigrationArgs(); len(migrate) > 0 {
 		migrationSG := tasksSecurityGroup(stack, "MigrationSecurityGroup", "Migration task", p)
 		migrationEnv := map[string]string{"DB_RUNTIME_USERNAME": p.RuntimeUsername}
+		for _, k := range tracingVariables {
+			if v, ok := env[k]; ok {
+				migrationEnv[k] = v
+			}
+		}
 		maps.Copy(migrationEnv, p.Environment)
 		maps.Copy(migrationEnv, db)
 		migration := appconstructs.NewOneOffTask(stack, "Migration", appconstructs.OneOffTaskProps{
@@ -159,6 +167,7 @@ func NewService(scope constructs.Construct, id string, p ServiceProps) *Service 
 			Subnets:          subnets,
 			SecurityGroup:    migrationSG,
 			LogRetentionDays: p.LogRetentionDays,
+			Tracing:          p.Settings,
 		})
 		// The service moves to a new task definition only after the
 		// migration run succeeded; a failed run fails the deploy first.

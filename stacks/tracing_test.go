@@ -135,12 +135,29 @@ func TestTracing(t *testing.T) {
 				t.Errorf("policy %s: %s\nwant %s", id, doc, want)
 			}
 			roles, _ := json.Marshal(p["Roles"])
-			if !strings.Contains(string(roles), `"WebTaskTaskRole`) {
-				t.Errorf("policy %s attached to %s, want the service's task role", id, roles)
+			if !strings.Contains(string(roles), `"WebTaskTaskRole`) && !strings.Contains(string(roles), `"MigrationTaskTaskRole`) {
+				t.Errorf("policy %s attached to %s, want a task role", id, roles)
 			}
 		}
-		if len(found) != 1 {
-			t.Errorf("X-Ray policies %v, want one", found)
+		if len(found) != 2 {
+			t.Errorf("X-Ray policies %v, want one per task role (service, migration)", found)
+		}
+	})
+	t.Run("migration run traced through its own collector, which does not keep the task running", func(t *testing.T) {
+		_, mig := f.byPrefix(t, prod, "AWS::ECS::TaskDefinition", "MigrationTask")
+		run, col := namedContainer(t, mig, "migrate"), namedContainer(t, mig, appconstructs.CollectorContainerName)
+		if col["Essential"] != false || run["Essential"] != true {
+			t.Errorf("migration containers essential: run %v, collector %v", run["Essential"], col["Essential"])
+		}
+		if g := logGroupOf(t, f, prod, col); g["RetentionInDays"] != float64(cfg.Service.LogRetentionDays) {
+			t.Errorf("migration collector log retention %v", g["RetentionInDays"])
+		}
+		if env := envMap(run); env["TRACING_ENDPOINT"] != appconstructs.TracesEndpoint || env["TRACING_SERVICE_NAME"] != cfg.Service.TaskFamily {
+			t.Errorf("migration tracing environment %v", env)
+		}
+		deps, _ := json.Marshal(run["DependsOn"])
+		if !strings.Contains(string(deps), appconstructs.CollectorContainerName) {
+			t.Errorf("migration container DependsOn %s", deps)
 		}
 	})
 
