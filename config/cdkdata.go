@@ -8,7 +8,7 @@ import (
 // The allow-lists in cdkdata_gen.go come from the aws-cdk-lib package the Go
 // module embeds; TestCDKDataMatchesGoMod fails when go.mod moves to another
 // CDK version without regenerating them.
-//go:generate bash -c "source ../scripts/node-env.sh && node ../scripts/gen-cdkdata.js"
+//go:generate go run ../internal/tools/gencdkdata
 
 // classSet decodes a hex bitmap over postgresClasses.
 func classSet(hex string) map[string]bool {
