@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -412,31 +411,7 @@ func TestDatabaseAccess(t *testing.T) {
 // which the sample API's own tests read too: variable names, fixed values,
 // the migrate command.
 func TestImageContract(t *testing.T) {
-	raw, err := os.ReadFile("../sampleapi/contract.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		ContainerPort   int               `json:"containerPort"`
-		HealthCheckPath string            `json:"healthCheckPath"`
-		Environment     []string          `json:"environment"`
-		Secrets         []string          `json:"secrets"`
-		Values          map[string]string `json:"values"`
-		Tracing         struct {
-			Environment []string `json:"environment"`
-		} `json:"tracing"`
-		Migrate struct {
-			Command     []string          `json:"command"`
-			Environment []string          `json:"environment"`
-			Secrets     []string          `json:"secrets"`
-			Values      map[string]string `json:"values"`
-		} `json:"migrate"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		t.Fatalf("parse contract: %v", err)
-	}
+	c := loadContract(t)
 	f := app(t)
 	svc := f.dev.Service.Stack
 	_, web := f.byPrefix(t, svc, "AWS::ECS::TaskDefinition", "WebTask")

@@ -3,7 +3,6 @@ package stacks_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -153,19 +152,7 @@ func TestService(t *testing.T) {
 // port, health check and environment (sampleapi/contract.json is the
 // contract; the sample API's own tests hold it to the same file).
 func TestSampleAPIContract(t *testing.T) {
-	raw, err := os.ReadFile("../sampleapi/contract.json")
-	if err != nil {
-		t.Fatalf("read contract: %v", err)
-	}
-	var contract struct {
-		ContainerPort   int      `json:"containerPort"`
-		HealthCheckPath string   `json:"healthCheckPath"`
-		Environment     []string `json:"environment"`
-		Secrets         []string `json:"secrets"`
-	}
-	if err := json.Unmarshal(raw, &contract); err != nil {
-		t.Fatalf("parse contract: %v", err)
-	}
+	contract := loadContract(t)
 	f := app(t)
 	c := container(t, f, f.dev.Service.Stack)
 	ports, _ := json.Marshal(c["PortMappings"])

@@ -3,7 +3,6 @@ package stacks_test
 import (
 	"encoding/json"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,16 +97,7 @@ func TestTracing(t *testing.T) {
 			t.Errorf("application DependsOn %s", deps)
 		}
 		env := envMap(app)
-		raw, err := os.ReadFile("../sampleapi/contract.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var contract struct {
-			Tracing struct{ Environment []string }
-		}
-		if err := json.Unmarshal(raw, &contract); err != nil {
-			t.Fatal(err)
-		}
+		contract := loadContract(t)
 		var got []string
 		for k := range env {
 			if strings.HasPrefix(k, "TRACING_") {
