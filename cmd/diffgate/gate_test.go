@@ -204,3 +204,21 @@ func TestRunUsage(t *testing.T) {
 		t.Errorf("empty assemblies: exit %d, stderr %q; want 2 naming the directory", code, stderr.String())
 	}
 }
+
+// TestWorkflowsAgree holds the change-report workflows to the names this
+// command uses: the label that passes --override, and the marker by which
+// the comment is found and updated in place.
+func TestWorkflowsAgree(t *testing.T) {
+	for file, want := range map[string]string{
+		"change-report.yml":         "'" + OverrideLabel + "'",
+		"change-report-comment.yml": `startswith("` + Marker + `")`,
+	} {
+		raw, err := os.ReadFile(filepath.Join("..", "..", ".github", "workflows", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("%s does not use %s", file, want)
+		}
+	}
+}

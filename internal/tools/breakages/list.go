@@ -594,6 +594,14 @@ var breakages = []breakage{
 		Pkg:    "./cmd/diffgate",
 		Expect: []string{"TestGate/database_rename_blocks_naming_the_instance_and_the_property"},
 	},
+	{
+		Name:   "the gate workflow's override label is not the one the gate and the docs name",
+		File:   ".github/workflows/change-report.yml",
+		From:   "contains(github.event.pull_request.labels.*.name, 'allow-destructive-change')",
+		To:     "contains(github.event.pull_request.labels.*.name, 'allow-destructive')",
+		Pkg:    "./cmd/diffgate",
+		Expect: []string{"TestWorkflowsAgree"},
+	},
 
 	// Delivery: the GitHub Actions workflows (workflows/)
 	{
