@@ -44,7 +44,8 @@ type PrivateHTTPAPIProps struct {
 }
 
 // validate checks p before anything is created: API Gateway would accept a
-// stage throttled to 0 requests per second (every request refused with 429)
+// stage throttled to 0 requests per second (AWS documents 429s beyond a
+// stage's limits; with none, nothing should pass)
 // or an empty stage name, and a missing VPC or listener fails deep inside
 // the CDK with a message that names neither.
 func (p PrivateHTTPAPIProps) validate() error {
