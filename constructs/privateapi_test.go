@@ -1,10 +1,7 @@
 package constructs
 
 import (
-	"strings"
 	"testing"
-
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/example/fargate-api/constructs/httpapi"
 )
@@ -39,28 +36,7 @@ func TestPrivateHTTPAPIRejectsBadProps(t *testing.T) {
 			id := "BadApi" + string(rune('0'+i))
 			p := valid()
 			tt.modify(&p)
-			err := func() (err error) {
-				defer func() {
-					r := recover()
-					err, _ = r.(error)
-					if r != nil && err == nil {
-						t.Errorf("panicked with %T %v, want an error", r, r)
-					}
-				}()
-				NewPrivateHTTPAPI(ts.stack, id, p)
-				return nil
-			}()
-			if err == nil {
-				t.Fatal("bad props accepted")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
-			if ts.stack.Node().TryFindChild(jsii.String(id)) != nil {
-				t.Errorf("a construct %s was created before the props were rejected", id)
-			}
+			rejectsProps(t, ts.stack, id, tt.want, func() { NewPrivateHTTPAPI(ts.stack, id, p) })
 		})
 	}
 }

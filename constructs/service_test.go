@@ -98,28 +98,36 @@ func TestLoadBalancedServiceRejectsBadProps(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id := "Bad" + string(rune('0'+i))
-			err := func() (err error) {
-				defer func() {
-					r := recover()
-					err, _ = r.(error)
-					if r != nil && err == nil {
-						t.Errorf("panicked with %T %v, want an error", r, r)
-					}
-				}()
-				NewLoadBalancedService(ts.stack, id, tt.props)
-				return nil
-			}()
-			if err == nil {
-				t.Fatal("bad props accepted")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
-			}
-			if ts.stack.Node().TryFindChild(jsii.String(id)) != nil {
-				t.Errorf("a construct %s was created before the props were rejected", id)
-			}
+			rejectsProps(t, ts.stack, id, tt.want, func() { NewLoadBalancedService(ts.stack, id, tt.props) })
 		})
+	}
+}
+
+// rejectsProps checks that build, which adds construct id to stack, refuses
+// its props: it panics with an error that contains every want, before it has
+// created anything under id.
+func rejectsProps(t *testing.T, stack awscdk.Stack, id string, want []string, build func()) {
+	t.Helper()
+	err := func() (err error) {
+		defer func() {
+			r := recover()
+			err, _ = r.(error)
+			if r != nil && err == nil {
+				t.Errorf("panicked with %T %v, want an error", r, r)
+			}
+		}()
+		build()
+		return nil
+	}()
+	if err == nil {
+		t.Fatal("bad props accepted")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q lacks %q", err, w)
+		}
+	}
+	if stack.Node().TryFindChild(jsii.String(id)) != nil {
+		t.Errorf("a construct %s was created before the props were rejected", id)
 	}
 }
