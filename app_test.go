@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -17,9 +16,9 @@ import (
 	"github.com/example/fargate-api/constructs/cdktest"
 )
 
-// The app's own tests: what main and synthesizeApp promise (configuration
+// The app's own tests: what main and synthesize promise (configuration
 // errors before any stack, failures that name the settings and write
-// nothing, the notes on moot settings, the CLI's context, cdk.json's watch
+// nothing, the notes on moot settings, cdk.json's watch
 // and hotswap settings). The stacks' tests, on one synthesis of every
 // variant, are in stacks/.
 
@@ -64,11 +63,11 @@ func leftovers(t *testing.T, outdir string) []string {
 
 func TestConstructErrorNamesTheSettingAndWritesNothing(t *testing.T) {
 	outdir := filepath.Join(t.TempDir(), "cdk.out")
-	err := synthesizeApp(outdir, awscdk.AppProps{Context: &map[string]any{
+	err := synthesize(outdir, awscdk.AppProps{Context: &map[string]any{
 		"app:domainName":     "api.example.com",
 		"app:hostedZoneId":   "Z0123456789ABCDEFGHIJ",
 		"app:hostedZoneName": "example.com",
-	}}, func(app awscdk.App, cfg config.Config) {
+	}}, os.Stderr, func(app awscdk.App, cfg config.Config) {
 		// The certificate the Api stack requests, for a name 58 characters
 		// longer than the one set: 73 characters, where ACM takes 64.
 		stack := awscdk.NewStack(app, jsii.String("Tiny"), nil)
@@ -127,10 +126,10 @@ func (*rejectClass) Validate(ctx awscdk.IPolicyValidationContext) *awscdk.Policy
 
 func TestValidatorErrorNamesTheSettingAndWritesNothing(t *testing.T) {
 	outdir := filepath.Join(t.TempDir(), "cdk.out")
-	err := synthesizeApp(outdir, awscdk.AppProps{
+	err := synthesize(outdir, awscdk.AppProps{
 		Context:                         &map[string]any{"app:dbInstanceClass": "t4g.micro"},
 		BuiltinCloudFormationValidation: jsii.Bool(false),
-	}, func(app awscdk.App, cfg config.Config) {
+	}, os.Stderr, func(app awscdk.App, cfg config.Config) {
 		awscdk.Validations_Of(app).AddPlugins(&rejectClass{})
 		stack := awscdk.NewStack(app, jsii.String("Tiny"), nil)
 		awscdk.NewCfnResource(stack, jsii.String("Db"), &awscdk.CfnResourceProps{
@@ -161,13 +160,11 @@ func TestValidatorErrorNamesTheSettingAndWritesNothing(t *testing.T) {
 // A moot setting is named on synth, and the synthesis goes on.
 func TestMootSettingIsNamedOnSynth(t *testing.T) {
 	var said strings.Builder
-	notes = &said
-	t.Cleanup(func() { notes = os.Stderr })
 	outdir := filepath.Join(t.TempDir(), "cdk.out")
-	err := synthesizeApp(outdir, awscdk.AppProps{
+	err := synthesize(outdir, awscdk.AppProps{
 		Context:                         &map[string]any{"app:canaryPercent": "20"},
 		BuiltinCloudFormationValidation: jsii.Bool(false),
-	}, func(app awscdk.App, cfg config.Config) {
+	}, &said, func(app awscdk.App, cfg config.Config) {
 		awscdk.NewStack(app, jsii.String("Tiny"), nil)
 	})
 	if err != nil {
@@ -179,30 +176,6 @@ func TestMootSettingIsNamedOnSynth(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(outdir, "Tiny.template.json")); err != nil {
 		t.Errorf("no template written: %v", err)
-	}
-}
-
-// TestCLIContext holds that main reads the context the way aws-cdk-lib's
-// App does (CDK_CONTEXT_JSON, overlaid with the file the CLI names in
-// CONTEXT_OVERFLOW_LOCATION_ENV when the context is large), so that the
-// configuration it checks before starting the jsii kernel is the one the
-// App then synthesizes.
-func TestCLIContext(t *testing.T) {
-	overflow := filepath.Join(t.TempDir(), "context.json")
-	if err := os.WriteFile(overflow, []byte(`{"app:cpu":"512","app:memory":"1024"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("CDK_CONTEXT_JSON", `{"app:profile":"prod","app:cpu":"256"}`)
-	t.Setenv("CONTEXT_OVERFLOW_LOCATION_ENV", overflow)
-	got, ok := cliContext()
-	want := map[string]any{"app:profile": "prod", "app:cpu": "512", "app:memory": "1024"}
-	if !ok || !reflect.DeepEqual(got, want) {
-		t.Errorf("cliContext() = %v, %v; want %v, true", got, ok, want)
-	}
-
-	t.Setenv("CDK_CONTEXT_JSON", `{"app:cpu":`)
-	if _, ok := cliContext(); ok {
-		t.Error("cliContext() accepted a CDK_CONTEXT_JSON that does not parse; the App should report it")
 	}
 }
 

@@ -168,10 +168,10 @@ var breakages = []breakage{
 	},
 	{
 		Name:   "the early configuration check ignores the CLI's context overflow file",
-		File:   "app.go",
+		File:   "config/cli.go",
 		From:   "maps.Copy(ctx, overflow)",
 		To:     "maps.Copy(overflow, ctx)",
-		Pkg:    ".",
+		Pkg:    "./config",
 		Expect: []string{"TestCLIContext"},
 	},
 
@@ -320,7 +320,7 @@ var breakages = []breakage{
 	// Configuration
 	{
 		Name:   "moot-setting note no longer printed on synth",
-		File:   "app.go",
+		File:   "synthesize.go",
 		From:   `fmt.Fprintln(notes, "note:", note)`,
 		To:     "_ = note",
 		Pkg:    ".",
