@@ -1,19 +1,25 @@
 package runtask
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 // fakeSDK stands in for @aws-sdk/client-ecs: each send() records the
-// command and answers from the scenario's scripted responses.
+// command and answers from the scenario's scripted responses ($never: an
+// answer that never comes).
 const fakeSDK = `
 const scenario = JSON.parse(process.env.SCENARIO);
 const calls = (globalThis.calls = []);
@@ -27,6 +33,7 @@ class ECSClient {
     if (name === 'RunTaskCommand') return scenario.run;
     if (name === 'StopTaskCommand') return {};
     const answer = scenario.describe.shift();
+    if (answer && answer.$never) return new Promise(() => {});
     // Errors as AWS SDK v3 throws them: name, $fault, $metadata.httpStatusCode
     // (none when no answer came back).
     if (answer && answer.$error) {
@@ -39,17 +46,48 @@ class ECSClient {
 module.exports = { ECSClient, RunTaskCommand, DescribeTasksCommand, StopTaskCommand };
 `
 
-// harness calls one entry point (scenario.entry) the way the provider
-// framework does, with RUN_TIMEOUT_MINUTES set as on the check function.
+// harness settles scenarios one at a time, each read as one JSON line
+// ({"id", "scenario"}) from stdin and answered with one ({"id", "outcome"},
+// or "crash" when the handler module or its entry point fails before the
+// handler runs) on stdout. Each scenario gets the handler and the fake SDK
+// loaded afresh (so their module state, the ECS client and calls included,
+// starts anew), RUN_TIMEOUT_MINUTES as on the check function and its own
+// SCENARIO, and calls the entry point the way the provider framework does.
+// The handler's own logs go to stderr, out of the answers' way.
 const harness = `
-process.env.RUN_TIMEOUT_MINUTES = '50';
-const handlers = require('./index.js');
-const scenario = JSON.parse(process.env.SCENARIO);
-handlers[scenario.entry](scenario.event).then(
-  (result) => console.log(JSON.stringify({ result, calls: globalThis.calls })),
-  (err) => console.log(JSON.stringify({ error: err.message, calls: globalThis.calls })),
-);
+const path = require('path');
+const readline = require('readline');
+console.log = console.error;
+const answer = (msg) => process.stdout.write(JSON.stringify(msg) + '\n');
+async function settle(id, scenario) {
+  let pending;
+  try {
+    for (const key of Object.keys(require.cache)) delete require.cache[key];
+    delete globalThis.calls;
+    process.env.RUN_TIMEOUT_MINUTES = '50';
+    process.env.SCENARIO = JSON.stringify(scenario);
+    const handlers = require(path.join(__dirname, 'index.js'));
+    pending = handlers[scenario.entry](scenario.event);
+    if (!(pending instanceof Promise)) throw new Error(scenario.entry + ' returned no promise');
+  } catch (err) {
+    return answer({ id, crash: String(err && err.stack || err) });
+  }
+  await pending.then(
+    (result) => answer({ id, outcome: { result, calls: globalThis.calls } }),
+    (err) => answer({ id, outcome: { error: err.message, calls: globalThis.calls } }),
+  );
+}
+// One scenario at a time: two in flight would share globalThis.calls.
+let queue = Promise.resolve();
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  const { id, scenario } = JSON.parse(line);
+  queue = queue.then(() => settle(id, scenario));
+});
 `
+
+// settleTimeout bounds one scenario; each takes milliseconds, so one that
+// has not settled by then never will (a promise nobody resolves).
+const settleTimeout = 10 * time.Second
 
 type outcome struct {
 	Result *struct {
@@ -64,7 +102,18 @@ type outcome struct {
 	}
 }
 
+// run settles one scenario in the test binary's node process, skipping the
+// test without node, or failing it in CI.
 func run(t *testing.T, scenario map[string]any) outcome {
+	t.Helper()
+	o, err := settle(nodePath(t), scenario, settleTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func nodePath(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -73,32 +122,195 @@ func run(t *testing.T, scenario map[string]any) outcome {
 		}
 		t.Skip("node not on PATH (source scripts/node-env.sh)")
 	}
-	dir := t.TempDir()
+	return node
+}
+
+// handlers is the node process that runs every scenario of the test binary
+// (a node started per scenario cost ~0.1 s each): started by the first
+// scenario, stopped after a failure (the next scenario starts another) and
+// by TestMain.
+var handlers struct {
+	sync.Mutex
+	proc   *nodeProcess
+	lastID int
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	handlers.Lock()
+	if handlers.proc != nil {
+		handlers.proc.stop()
+	}
+	handlers.Unlock()
+	os.Exit(code)
+}
+
+func settle(node string, scenario map[string]any, timeout time.Duration) (outcome, error) {
+	handlers.Lock()
+	defer handlers.Unlock()
+	if handlers.proc == nil {
+		p, err := startNode(node)
+		if err != nil {
+			return outcome{}, err
+		}
+		handlers.proc = p
+	}
+	p := handlers.proc
+	// fail stops node, so that the next scenario starts a fresh one instead
+	// of queueing behind one that never settles, and adds what node said.
+	fail := func(err error) error {
+		p.stop()
+		handlers.proc = nil
+		return fmt.Errorf("%w (node stopped)%s", err, p.stderr)
+	}
+	handlers.lastID++
+	id := handlers.lastID
+	p.stderr.reset()
+	line, err := json.Marshal(map[string]any{"id": id, "scenario": scenario})
+	if err != nil {
+		return outcome{}, err
+	}
+	if _, err := p.stdin.Write(append(line, '\n')); err != nil {
+		return outcome{}, fail(fmt.Errorf("send scenario to node: %w", err))
+	}
+	select {
+	case raw, ok := <-p.replies:
+		if !ok {
+			return outcome{}, fail(errors.New("node exited before answering"))
+		}
+		var reply struct {
+			ID      int
+			Outcome json.RawMessage
+			Crash   string
+		}
+		if err := json.Unmarshal(raw, &reply); err != nil || reply.ID != id {
+			return outcome{}, fail(fmt.Errorf("node answered %q to scenario %d (%v)", raw, id, err))
+		}
+		if reply.Crash != "" {
+			return outcome{}, fmt.Errorf("handler did not run: %s%s", reply.Crash, p.stderr)
+		}
+		var o outcome
+		if err := json.Unmarshal(reply.Outcome, &o); err != nil {
+			return outcome{}, fmt.Errorf("handler outcome %s: %v", reply.Outcome, err)
+		}
+		return o, nil
+	case <-time.After(timeout):
+		return outcome{}, fail(fmt.Errorf("scenario %s not settled after %v: the handler's promise neither resolved nor rejected", line, timeout))
+	}
+}
+
+type nodeProcess struct {
+	cmd     *exec.Cmd
+	dir     string
+	stdin   io.WriteCloser
+	replies chan []byte   // node's stdout, one line each; closed at its end
+	done    chan struct{} // closed by stop
+	stderr  *tail
+}
+
+// startNode starts the harness in a directory of its own with the handler
+// and the fake SDK.
+func startNode(node string) (_ *nodeProcess, err error) {
+	dir, err := os.MkdirTemp("", "runtask-handlers-")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(dir)
+		}
+	}()
 	sdk := filepath.Join(dir, "node_modules", "@aws-sdk", "client-ecs")
 	if err := os.MkdirAll(sdk, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for name, body := range map[string]string{
 		filepath.Join(dir, "index.js"): Handler, filepath.Join(dir, "harness.js"): harness, filepath.Join(sdk, "index.js"): fakeSDK,
 	} {
 		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
-	raw, _ := json.Marshal(scenario)
-	cmd := exec.Command(node, "harness.js")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SCENARIO="+string(raw))
-	out, err := cmd.Output()
+	p := &nodeProcess{cmd: exec.Command(node, "harness.js"), dir: dir, replies: make(chan []byte), done: make(chan struct{}), stderr: &tail{}}
+	p.cmd.Dir = dir
+	p.cmd.Stderr = p.stderr
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
-		t.Fatalf("node: %v\n%s", err, out)
+		return nil, err
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	var o outcome
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &o); err != nil {
-		t.Fatalf("handler output %q: %v", out, err)
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start node: %w", err)
 	}
-	return o
+	go func() {
+		defer close(p.replies)
+		lines := bufio.NewScanner(stdout)
+		lines.Buffer(nil, 1<<20)
+		for lines.Scan() {
+			select {
+			case p.replies <- bytes.Clone(lines.Bytes()):
+			case <-p.done:
+				return
+			}
+		}
+	}()
+	return p, nil
+}
+
+func (p *nodeProcess) stop() {
+	close(p.done)
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+	os.RemoveAll(p.dir)
+}
+
+// tail keeps the last 4 KiB node wrote to stderr during one scenario (the
+// handler's logs included), for failure messages.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (w *tail) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if len(w.buf) > 4096 {
+		w.buf = w.buf[len(w.buf)-4096:]
+	}
+	return len(p), nil
+}
+
+func (w *tail) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = nil
+}
+
+func (w *tail) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) == 0 {
+		return ""
+	}
+	return "\nnode stderr:\n" + string(w.buf)
+}
+
+// TestAScenarioThatNeverSettlesFailsAlone: a handler whose promise never
+// settles fails its own test after settleTimeout instead of hanging the
+// binary, and the next scenario gets a node that is not stuck behind it.
+func TestAScenarioThatNeverSettlesFailsAlone(t *testing.T) {
+	never := map[string]any{"entry": "isComplete", "event": polled("Update", 1), "describe": []any{map[string]any{"$never": true}}}
+	if _, err := settle(nodePath(t), never, 100*time.Millisecond); err == nil || !strings.Contains(err.Error(), "not settled after 100ms") {
+		t.Fatalf("got %v, want the scenario not settled after 100ms", err)
+	}
+	e := event("Delete")
+	e["PhysicalResourceId"] = "run-task"
+	if o := run(t, map[string]any{"entry": "onEvent", "event": e}); o.Error != "" || o.Result == nil || o.Result.PhysicalResourceId != "run-task" {
+		t.Fatalf("next scenario: outcome %+v", o)
+	}
 }
 
 func event(kind string) map[string]any {
