@@ -216,6 +216,13 @@ func TestWatchAndHotswapSettings(t *testing.T) {
 			}
 		}
 	})
+	t.Run("watch redeploys a dependency change (go.mod, go.sum)", func(t *testing.T) {
+		for _, deployed := range []string{"go.mod", "go.sum"} {
+			if slices.Contains(cdk.Watch.Exclude, deployed) {
+				t.Errorf("watch.exclude %v has %q: a dependency bump would not deploy until the next save of a .go file", cdk.Watch.Exclude, deployed)
+			}
+		}
+	})
 }
 
 func mustJSON(v any) string {

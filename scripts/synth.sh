@@ -60,4 +60,11 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-echo "Next (needs AWS credentials): npx cdk diff$next, then npx cdk deploy --all$next"
+# The per-account CI stack (app:ciRepository) is deployed by name, once, not
+# with the app's own `deploy --all` (docs/delivery.md).
+ci=$(sed -n 's/^\(.*-GitHubCi\)\.template\.json$/\1/p' <<<"$stacks")
+if [ -n "$ci" ]; then
+  echo "Next (needs AWS credentials; docs/delivery.md): npx cdk deploy $ci$next, once per account; the app's own stacks: npx cdk deploy --all without app:ciRepository"
+else
+  echo "Next (needs AWS credentials): npx cdk diff$next, then npx cdk deploy --all$next"
+fi

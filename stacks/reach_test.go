@@ -204,7 +204,7 @@ func TestEverySettingHasAValueToTry(t *testing.T) {
 // machine is idle, so it runs only when REACH=1 (CI sets it).
 func TestEverySettingReachesATemplate(t *testing.T) {
 	if os.Getenv("REACH") != "1" {
-		t.Skip("one synthesis per setting (~1-2 min): REACH=1 go test -run TestEverySettingReachesATemplate . (CI runs it)")
+		t.Skip("one synthesis per setting (~1-2 min): REACH=1 go test -run TestEverySettingReachesATemplate ./stacks (CI runs it)")
 	}
 	cache := map[string][]byte{}
 	templates := func(t *testing.T, ctx map[string]any) []byte {
