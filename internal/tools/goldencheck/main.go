@@ -15,6 +15,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,47 +25,69 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
+	outdir, expected, ok := parseArgs(os.Args[1:])
+	if !ok {
 		usage()
 	}
-	outdir := os.Args[1]
-	expected, err := strconv.Atoi(os.Args[2])
+	os.Exit(run(outdir, filepath.FromSlash(golden.Dir), expected, os.Stdout, os.Stderr))
+}
+
+// parseArgs reads OUTDIR and EXPECTED_COUNT (a whole number, 0 or more).
+func parseArgs(args []string) (outdir string, expected int, ok bool) {
+	if len(args) != 2 {
+		return "", 0, false
+	}
+	expected, err := strconv.Atoi(args[1])
 	if err != nil || expected < 0 {
-		usage()
+		return "", 0, false
 	}
+	return args[0], expected, true
+}
+
+// run compares the templates in outdir with the golden files in goldenDir,
+// says how it went on stdout or stderr, and returns the exit code: 0 when
+// exactly expected templates were compared and all match.
+func run(outdir, goldenDir string, expected int, stdout, stderr io.Writer) int {
+	shown := filepath.ToSlash(goldenDir)
 	files, err := filepath.Glob(filepath.Join(outdir, "*.template.json"))
 	if err != nil {
-		fail(2, err.Error())
+		fmt.Fprintln(stderr, err)
+		return 2
 	}
 	compared, failed := 0, false
 	for _, file := range files { // Glob sorts
 		stack := strings.TrimSuffix(filepath.Base(file), ".template.json")
-		goldenFile := filepath.Join(filepath.FromSlash(golden.Dir), stack+".json")
+		goldenFile := filepath.Join(goldenDir, stack+".json")
 		var want any
 		if err := readJSON(goldenFile, &want); os.IsNotExist(err) {
 			continue
 		} else if err != nil {
-			fail(1, err.Error())
+			fmt.Fprintln(stderr, err)
+			return 1
 		}
 		compared++
 		var template map[string]any
 		if err := readJSON(file, &template); err != nil {
-			fail(1, err.Error())
+			fmt.Fprintln(stderr, err)
+			return 1
 		}
 		got := golden.ScrubAssetHashes(golden.FromCLI(template))
 		if diff := golden.Diff(want, got, 10); len(diff) > 0 {
 			failed = true
-			fmt.Fprintf(os.Stderr, "%s: %s/%s.json is not what cdk synth writes (changed: golden → cdk synth; removed: only in the golden file; added: only in cdk synth):\n  %s\n",
-				stack, golden.Dir, stack, strings.Join(diff, "\n  "))
+			fmt.Fprintf(stderr, "%s: %s/%s.json is not what cdk synth writes (changed: golden → cdk synth; removed: only in the golden file; added: only in cdk synth):\n  %s\n",
+				stack, shown, stack, strings.Join(diff, "\n  "))
 		}
 	}
 	if compared != expected {
-		fail(1, fmt.Sprintf("goldencheck: compared %d templates in %s with %s, expected %d", compared, outdir, golden.Dir, expected))
+		fmt.Fprintf(stderr, "goldencheck: compared %d templates in %s with %s, expected %d\n", compared, outdir, shown, expected)
+		return 1
 	}
 	if failed {
-		fail(1, "The tests' synthesis and cdk synth disagree: if the golden files are stale, run go test -run TestGoldenTemplates -update ./stacks; otherwise the test context (stacks/harness_test.go, testContext) has drifted from the CLI's.")
+		fmt.Fprintln(stderr, "The tests' synthesis and cdk synth disagree: if the golden files are stale, run go test -run TestGoldenTemplates -update ./stacks; otherwise the test context (stacks/harness_test.go, testContext) has drifted from the CLI's.")
+		return 1
 	}
-	fmt.Printf("goldencheck: %d templates in %s match %s\n", compared, outdir, golden.Dir)
+	fmt.Fprintf(stdout, "goldencheck: %d templates in %s match %s\n", compared, outdir, shown)
+	return 0
 }
 
 func readJSON(file string, v any) error {
