@@ -23,6 +23,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -83,153 +84,59 @@ func main() {
 	if err != nil {
 		fail("%s: %v", tarball, err)
 	}
-
-	cdkVersion := packageVersion(files[pkgFile])
-	validatorVersion := packageVersion(files[validatorPkgFile])
-	cdkVersions := postgresVersions(string(files[rdsFile]))
-	regions := awsRegions(string(files[regionsFile]))
-	data := validatorData(files[wasmFile], tarball)
-
-	// E3062: per engine version (pattern ^(X\..+|X)$), the classes valid for
-	// it, in the data's order: the first prefix that matches a version wins.
-	var prefixes []string
-	classesByPrefix := map[string][]string{}
-	var e3062Data struct {
-		AllOf []struct {
-			If struct {
-				Properties struct {
-					Engine        struct{ Const string }
-					EngineVersion struct{ Pattern string }
-				}
-			}
-			Then classEnum
-		}
-	}
-	if err := json.Unmarshal(data[e3062], &e3062Data); err != nil {
-		fail("E3062 data: %v", err)
-	}
-	versionPattern := regexp.MustCompile(`^\^\((.+)\\\.\.\+\|(.+)\)\$$`)
-	escapedVersion := regexp.MustCompile(`^[0-9a-z-]+(\\\.[0-9a-z-]+)*$`)
-	for _, entry := range e3062Data.AllOf {
-		cond := entry.If.Properties
-		if cond.Engine.Const != "postgres" {
-			continue
-		}
-		m := versionPattern.FindStringSubmatch(cond.EngineVersion.Pattern)
-		if m == nil || m[1] != m[2] || !escapedVersion.MatchString(m[1]) {
-			fail("unexpected E3062 EngineVersion pattern %s", cond.EngineVersion.Pattern)
-		}
-		prefix := strings.ReplaceAll(m[1], `\.`, ".")
-		if _, seen := classesByPrefix[prefix]; !seen {
-			prefixes = append(prefixes, prefix)
-		}
-		classesByPrefix[prefix] = entry.Then.Properties.DBInstanceClass.Enum
-	}
-	classesForVersion := func(v string) []string {
-		for _, prefix := range prefixes {
-			if v == prefix || strings.HasPrefix(v, prefix+".") {
-				return classesByPrefix[prefix]
-			}
-		}
-		return nil
+	g, err := generate(files, tarball, mod.Version)
+	if err != nil {
+		fail("%v", err)
 	}
 
-	// E3025: per region, the class must be in every branch that applies to
-	// an instance with Engine "postgres" and no LicenseModel (the CDK sets
-	// none).
-	var e3025Data map[string]struct {
-		AllOf []struct {
-			If struct {
-				Properties struct{ Engine struct{ Const string } }
-				Required   []string
-			}
-			Then classEnum
-		}
+	// The gofmt command (beside go), not go/format: the same output, and CI
+	// does not compile the Go parser and printer for this one step.
+	gofmt := exec.Command("gofmt")
+	gofmt.Stdin = strings.NewReader(g.src)
+	gofmt.Stderr = os.Stderr
+	out, err := gofmt.Output()
+	if err != nil {
+		fail("gofmt: %v", err)
 	}
-	if err := json.Unmarshal(data[e3025], &e3025Data); err != nil {
-		fail("E3025 data: %v", err)
-	}
-	byRegion := map[string][]string{}
-	for region, doc := range e3025Data {
-		var set []string
-		found := false
-		for _, entry := range doc.AllOf {
-			if entry.If.Properties.Engine.Const != "postgres" || slices.Contains(entry.If.Required, "LicenseModel") {
-				continue
-			}
-			classes := entry.Then.Properties.DBInstanceClass.Enum
-			if !found {
-				set, found = slices.Clone(classes), true
-				continue
-			}
-			set = slices.DeleteFunc(set, func(c string) bool { return !slices.Contains(classes, c) })
-		}
-		if found {
-			byRegion[region] = set
-		}
-	}
-	if _, ok := byRegion["us-east-1"]; !ok {
-		fail("E3025 data has no postgres classes for us-east-1")
-	}
+	os.Exit(save(*check, outFile, out, g, os.Stdout, os.Stderr))
+}
 
-	// Versions offered: known to the CDK and listed by E3062 for postgres.
-	var versions []string
-	for _, v := range cdkVersions {
-		if classesForVersion(v) != nil {
-			versions = append(versions, v)
-		}
-	}
-	if len(versions) == 0 {
-		fail("no PostgreSQL version is both known to the CDK and in the validator's E3062 data")
-	}
+// generated is config/cdkdata_gen.go before gofmt, and what went into it.
+type generated struct {
+	src                    string
+	tarball, moduleVersion string
+	// How many PostgreSQL versions, classes, regions with class data and
+	// regions the file lists.
+	versions, classes, classRegions, regions int
+}
 
-	// Every class appears once, without its "db." prefix (the CDK adds it),
-	// not db.serverless (Aurora); a set is a bitmap over that list, in hex.
-	className := regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
-	seen := map[string]bool{}
-	var universe []string
-	add := func(classes []string) {
-		for _, c := range classes {
-			if !seen[c] && className.MatchString(c) {
-				universe = append(universe, strings.TrimPrefix(c, "db."))
-			}
-			seen[c] = true
-		}
+// generate writes the source of config/cdkdata_gen.go from the tarball's
+// files (the five named above), for the Go module at moduleVersion.
+func generate(files map[string][]byte, tarball, moduleVersion string) (generated, error) {
+	cdkVersion, err := packageVersion(files[pkgFile])
+	if err != nil {
+		return generated{}, err
 	}
-	for _, v := range versions {
-		add(classesForVersion(v))
+	validatorVersion, err := packageVersion(files[validatorPkgFile])
+	if err != nil {
+		return generated{}, err
 	}
-	for _, region := range sortedKeys(byRegion) {
-		add(byRegion[region])
+	cdkVersions, err := postgresVersions(string(files[rdsFile]))
+	if err != nil {
+		return generated{}, err
 	}
-	slices.SortFunc(universe, compareClasses)
-	index := map[string]int{}
-	for i, c := range universe {
-		index[c] = i
+	regions, err := awsRegions(string(files[regionsFile]))
+	if err != nil {
+		return generated{}, err
 	}
-	bitmap := func(classes []string) string {
-		bits := make([]byte, (len(universe)+3)/4)
-		for _, c := range classes {
-			i, ok := index[strings.TrimPrefix(c, "db.")]
-			if !strings.HasPrefix(c, "db.") || !ok {
-				continue
-			}
-			bits[i>>2] |= 8 >> (i & 3)
-		}
-		var s strings.Builder
-		for _, b := range bits {
-			s.WriteString(strconv.FormatUint(uint64(b), 16))
-		}
-		return s.String()
+	data, err := validatorData(files[wasmFile], tarball)
+	if err != nil {
+		return generated{}, err
 	}
-	var versionClasses, regionClasses [][2]string
-	for _, v := range versions {
-		versionClasses = append(versionClasses, [2]string{v, bitmap(classesForVersion(v))})
+	c, err := readClasses(cdkVersions, data[e3062], data[e3025])
+	if err != nil {
+		return generated{}, err
 	}
-	for _, region := range sortedKeys(byRegion) {
-		regionClasses = append(regionClasses, [2]string{region, bitmap(byRegion[region])})
-	}
-
 	src := fmt.Sprintf(`// Code generated by internal/tools/gencdkdata (go generate ./config); DO NOT EDIT.
 
 package config
@@ -275,33 +182,191 @@ var postgresRegionClasses = map[string]string{
 var awsRegions = []string{
 %[11]s
 }
-`, cdkVersion, modulePath, mod.Version, tarball, mod.Version, validatorVersion,
-		goStrings(cdkVersions, 10), goStrings(universe, 8), goMap(versionClasses), goMap(regionClasses), goStrings(regions, 6))
-	// The gofmt command (beside go), not go/format: the same output, and CI
-	// does not compile the Go parser and printer for this one step.
-	gofmt := exec.Command("gofmt")
-	gofmt.Stdin = strings.NewReader(src)
-	gofmt.Stderr = os.Stderr
-	out, err := gofmt.Output()
-	if err != nil {
-		fail("gofmt: %v", err)
-	}
+`, cdkVersion, modulePath, moduleVersion, tarball, moduleVersion, validatorVersion,
+		goStrings(cdkVersions, 10), goStrings(c.universe, 8), goMap(c.versionClasses), goMap(c.regionClasses), goStrings(regions, 6))
+	return generated{
+		src: src, tarball: tarball, moduleVersion: moduleVersion,
+		versions: len(c.versionClasses), classes: len(c.universe), classRegions: len(c.regionClasses), regions: len(regions),
+	}, nil
+}
 
+// save writes out, the formatted source, to outFile or, with check, writes
+// nothing and says whether outFile already holds it. It returns the exit
+// code: 1 for a stale file, 2 when it cannot write.
+func save(check bool, outFile string, out []byte, g generated, stdout, stderr io.Writer) int {
 	rel := filepath.Join("config", "cdkdata_gen.go")
-	if *check {
+	if check {
 		current, _ := os.ReadFile(outFile)
 		if !bytes.Equal(current, out) {
-			fmt.Fprintf(os.Stderr, "gencdkdata: %s is stale for %s %s; run: go generate ./config\n", rel, modulePath, mod.Version)
-			os.Exit(1)
+			fmt.Fprintf(stderr, "gencdkdata: %s is stale for %s %s; run: go generate ./config\n", rel, modulePath, g.moduleVersion)
+			return 1
 		}
-		fmt.Printf("gencdkdata: %s matches %s\n", rel, tarball)
-		return
+		fmt.Fprintf(stdout, "gencdkdata: %s matches %s\n", rel, g.tarball)
+		return 0
 	}
 	if err := os.WriteFile(outFile, out, 0o644); err != nil {
-		fail("%v", err)
+		fmt.Fprintf(stderr, "gencdkdata: %v\n", err)
+		return 2
 	}
-	fmt.Printf("gencdkdata: wrote %s: %d PostgreSQL versions, %d classes, %d regions with class data, %d regions\n",
-		rel, len(versions), len(universe), len(byRegion), len(regions))
+	fmt.Fprintf(stdout, "gencdkdata: wrote %s: %d PostgreSQL versions, %d classes, %d regions with class data, %d regions\n",
+		rel, g.versions, g.classes, g.classRegions, g.regions)
+	return 0
+}
+
+// classTables are the class lists of config/cdkdata_gen.go.
+type classTables struct {
+	// universe is every class, without "db.", in compareClasses' order.
+	universe []string
+	// versionClasses and regionClasses pair a PostgreSQL version (those of
+	// cdkVersions that E3062 lists) or a region with a hex bitmap over
+	// universe, most significant bit first.
+	versionClasses, regionClasses [][2]string
+}
+
+// readClasses reads the validator's E3062 and E3025 data for Engine
+// "postgres" into class lists for the versions in cdkVersions.
+func readClasses(cdkVersions []string, e3062Doc, e3025Doc json.RawMessage) (classTables, error) {
+	// E3062: per engine version (pattern ^(X\..+|X)$), the classes valid for
+	// it, in the data's order: the first prefix that matches a version wins.
+	var prefixes []string
+	classesByPrefix := map[string][]string{}
+	var e3062Data struct {
+		AllOf []struct {
+			If struct {
+				Properties struct {
+					Engine        struct{ Const string }
+					EngineVersion struct{ Pattern string }
+				}
+			}
+			Then classEnum
+		}
+	}
+	if err := json.Unmarshal(e3062Doc, &e3062Data); err != nil {
+		return classTables{}, fmt.Errorf("E3062 data: %v", err)
+	}
+	versionPattern := regexp.MustCompile(`^\^\((.+)\\\.\.\+\|(.+)\)\$$`)
+	escapedVersion := regexp.MustCompile(`^[0-9a-z-]+(\\\.[0-9a-z-]+)*$`)
+	for _, entry := range e3062Data.AllOf {
+		cond := entry.If.Properties
+		if cond.Engine.Const != "postgres" {
+			continue
+		}
+		m := versionPattern.FindStringSubmatch(cond.EngineVersion.Pattern)
+		if m == nil || m[1] != m[2] || !escapedVersion.MatchString(m[1]) {
+			return classTables{}, fmt.Errorf("unexpected E3062 EngineVersion pattern %s", cond.EngineVersion.Pattern)
+		}
+		prefix := strings.ReplaceAll(m[1], `\.`, ".")
+		if _, seen := classesByPrefix[prefix]; !seen {
+			prefixes = append(prefixes, prefix)
+		}
+		classesByPrefix[prefix] = entry.Then.Properties.DBInstanceClass.Enum
+	}
+	classesForVersion := func(v string) []string {
+		for _, prefix := range prefixes {
+			if v == prefix || strings.HasPrefix(v, prefix+".") {
+				return classesByPrefix[prefix]
+			}
+		}
+		return nil
+	}
+
+	// E3025: per region, the class must be in every branch that applies to
+	// an instance with Engine "postgres" and no LicenseModel (the CDK sets
+	// none).
+	var e3025Data map[string]struct {
+		AllOf []struct {
+			If struct {
+				Properties struct{ Engine struct{ Const string } }
+				Required   []string
+			}
+			Then classEnum
+		}
+	}
+	if err := json.Unmarshal(e3025Doc, &e3025Data); err != nil {
+		return classTables{}, fmt.Errorf("E3025 data: %v", err)
+	}
+	byRegion := map[string][]string{}
+	for region, doc := range e3025Data {
+		var set []string
+		found := false
+		for _, entry := range doc.AllOf {
+			if entry.If.Properties.Engine.Const != "postgres" || slices.Contains(entry.If.Required, "LicenseModel") {
+				continue
+			}
+			classes := entry.Then.Properties.DBInstanceClass.Enum
+			if !found {
+				set, found = slices.Clone(classes), true
+				continue
+			}
+			set = slices.DeleteFunc(set, func(c string) bool { return !slices.Contains(classes, c) })
+		}
+		if found {
+			byRegion[region] = set
+		}
+	}
+	if _, ok := byRegion["us-east-1"]; !ok {
+		return classTables{}, errors.New("E3025 data has no postgres classes for us-east-1")
+	}
+
+	// Versions offered: known to the CDK and listed by E3062 for postgres.
+	var versions []string
+	for _, v := range cdkVersions {
+		if classesForVersion(v) != nil {
+			versions = append(versions, v)
+		}
+	}
+	if len(versions) == 0 {
+		return classTables{}, errors.New("no PostgreSQL version is both known to the CDK and in the validator's E3062 data")
+	}
+
+	// Every class appears once, without its "db." prefix (the CDK adds it),
+	// not db.serverless (Aurora); a set is a bitmap over that list, in hex.
+	className := regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
+	seen := map[string]bool{}
+	var universe []string
+	add := func(classes []string) {
+		for _, c := range classes {
+			if !seen[c] && className.MatchString(c) {
+				universe = append(universe, strings.TrimPrefix(c, "db."))
+			}
+			seen[c] = true
+		}
+	}
+	for _, v := range versions {
+		add(classesForVersion(v))
+	}
+	for _, region := range sortedKeys(byRegion) {
+		add(byRegion[region])
+	}
+	slices.SortFunc(universe, compareClasses)
+	index := map[string]int{}
+	for i, c := range universe {
+		index[c] = i
+	}
+	bitmap := func(classes []string) string {
+		bits := make([]byte, (len(universe)+3)/4)
+		for _, c := range classes {
+			i, ok := index[strings.TrimPrefix(c, "db.")]
+			if !strings.HasPrefix(c, "db.") || !ok {
+				continue
+			}
+			bits[i>>2] |= 8 >> (i & 3)
+		}
+		var s strings.Builder
+		for _, b := range bits {
+			s.WriteString(strconv.FormatUint(uint64(b), 16))
+		}
+		return s.String()
+	}
+	var c classTables
+	c.universe = universe
+	for _, v := range versions {
+		c.versionClasses = append(c.versionClasses, [2]string{v, bitmap(classesForVersion(v))})
+	}
+	for _, region := range sortedKeys(byRegion) {
+		c.regionClasses = append(c.regionClasses, [2]string{region, bitmap(byRegion[region])})
+	}
+	return c, nil
 }
 
 type classEnum struct {
@@ -345,17 +410,17 @@ func untar(path string, names ...string) (map[string][]byte, error) {
 	return files, nil
 }
 
-func packageVersion(packageJSON []byte) string {
+func packageVersion(packageJSON []byte) (string, error) {
 	var p struct{ Version string }
 	if err := json.Unmarshal(packageJSON, &p); err != nil || p.Version == "" {
-		fail("a package.json without a version: %v", err)
+		return "", fmt.Errorf("a package.json without a version: %v", err)
 	}
-	return p.Version
+	return p.Version, nil
 }
 
 // postgresVersions reads rds.PostgresEngineVersion.VER_*:
 // `static VER_17_9=PostgresEngineVersion.of("17.9","17",...)`.
-func postgresVersions(js string) []string {
+func postgresVersions(js string) ([]string, error) {
 	var out []string
 	re := regexp.MustCompile(`static VER_[0-9A-Z_]+=PostgresEngineVersion\.of\("([^"]+)","([^"]+)"`)
 	for _, m := range re.FindAllStringSubmatch(js, -1) {
@@ -364,19 +429,19 @@ func postgresVersions(js string) []string {
 		}
 	}
 	if len(out) < 50 {
-		fail("found only %d PostgresEngineVersion.VER_* in %s; has the file's format changed?", len(out), rdsFile)
+		return nil, fmt.Errorf("found only %d PostgresEngineVersion.VER_* in %s; has the file's format changed?", len(out), rdsFile)
 	}
-	return out
+	return out, nil
 }
 
 // awsRegions reads region-info's AWS_REGIONS, which the module computes as
 // the strings of AWS_REGIONS_AND_RULES (a literal array of region names and
 // rule symbols), sorted.
-func awsRegions(js string) []string {
+func awsRegions(js string) ([]string, error) {
 	const computed = `exports.AWS_REGIONS=exports.AWS_REGIONS_AND_RULES.filter(x=>typeof x=="string").sort()`
 	m := regexp.MustCompile(`exports\.AWS_REGIONS_AND_RULES=\[([^\]]*)\]`).FindStringSubmatch(js)
 	if m == nil || !strings.Contains(js, computed) {
-		fail("%s no longer computes AWS_REGIONS as %s; has the file's format changed?", regionsFile, computed)
+		return nil, fmt.Errorf("%s no longer computes AWS_REGIONS as %s; has the file's format changed?", regionsFile, computed)
 	}
 	var regions []string
 	for _, s := range regexp.MustCompile(`"([^"\\]*)"`).FindAllStringSubmatch(m[1], -1) {
@@ -384,14 +449,14 @@ func awsRegions(js string) []string {
 	}
 	slices.Sort(regions)
 	if len(regions) < 20 || !slices.Contains(regions, "us-east-1") {
-		fail("unexpected AWS_REGIONS: %v", regions)
+		return nil, fmt.Errorf("unexpected AWS_REGIONS: %v", regions)
 	}
-	return regions
+	return regions, nil
 }
 
 // validatorData finds the E3062 and E3025 data sets: JSON documents in zstd
 // frames inside the validator's wasm module.
-func validatorData(wasm []byte, tarball string) map[string]json.RawMessage {
+func validatorData(wasm []byte, tarball string) (map[string]json.RawMessage, error) {
 	magic := []byte{0x28, 0xb5, 0x2f, 0xfd}
 	data := map[string]json.RawMessage{}
 	for i := bytes.Index(wasm, magic); i >= 0; {
@@ -412,10 +477,10 @@ func validatorData(wasm []byte, tarball string) map[string]json.RawMessage {
 	}
 	for _, key := range []string{e3062, e3025} {
 		if data[key] == nil {
-			fail("the validator in %s has no %s data (E3062/E3025); has its format changed?", tarball, key)
+			return nil, fmt.Errorf("the validator in %s has no %s data (E3062/E3025); has its format changed?", tarball, key)
 		}
 	}
-	return data
+	return data, nil
 }
 
 // zstdReader decompresses the zstd frame at the start of frame (what
