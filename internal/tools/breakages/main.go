@@ -3,26 +3,39 @@
 // promise tested, break it once (one line) and watch a named test fail",
 // made repeatable. CI runs it after the tests (.ci/run).
 //
-//	go run ./internal/tools/breakages [SUBSTRING]
+//	go run ./internal/tools/breakages [-j N] [SUBSTRING]
 //
 // Each entry of the list (list.go) is one promise, broken by replacing the
 // one occurrence of From in File with To. The module's files (git ls-files:
-// tracked, plus untracked ones that are not ignored) are copied once into a
-// temporary directory, node_modules is linked, and each breakage in turn is
-// applied there, `go test -count=1 -json <Pkg>` runs, and the file is
-// restored. A breakage is
+// tracked, plus untracked ones that are not ignored) are copied once for
+// each of N workers (-j, default the number of CPUs) into a temporary
+// directory, node_modules is linked, and each breakage is applied on a free
+// worker's copy, `go test -count=1 -json -run <Expect> <Pkg>` runs, and the
+// file is restored. First, once per package, the same runs with nothing
+// broken, over every test the package's breakages expect (the baseline).
+// The lines are printed in list order, whichever worker ran them.
+//
+// Only the tests in Expect and their subtests run (-run quotes and anchors
+// each level of each name; a sibling whose name is the start of one at a
+// "/" may run too): the verdict reads nothing else, and a CDK test package
+// costs a link and a synthesis either way, but a breakage no longer pays
+// for every other test of its package (the reach test's one synthesis per
+// setting, above all). So a caught line names only the expected tests: what
+// else a breakage would fail is not looked at. A breakage is
 //
 //	caught   when every test in Expect fails (a name matches itself and its
 //	         subtests: "TestAlarmValues/custom" is caught by
 //	         TestAlarmValues/custom/Api5xxRate). Names are as go test -json
 //	         reports them: subtests with _ for spaces.
-//	MISSED   when one of them passes, or the package does not build (a
-//	         breakage that does not compile proves nothing), or one of them
-//	         fails without the breakage too.
+//	MISSED   when one of them passes or does not exist (a name that matches
+//	         no test runs nothing, so nothing fails), or the package does not
+//	         build (a breakage that does not compile proves nothing), or one
+//	         of them fails without the breakage too.
 //	FAILED   "no longer applies", when From occurs zero or several times in
 //	         File (the code moved on: update the entry).
 //
-// It exits 1 unless every breakage is caught. SUBSTRING runs only the
+// It exits 1 unless every breakage is caught, 2 when it cannot run (bad
+// arguments, a copy it could not make or restore). SUBSTRING runs only the
 // breakages whose names contain it.
 package main
 
@@ -31,15 +44,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -65,10 +84,20 @@ func main() {
 
 func run(args []string) int {
 	started := time.Now()
-	filter := ""
-	if len(args) > 0 {
-		filter = args[0]
+	flags := flag.NewFlagSet("breakages", flag.ContinueOnError)
+	flags.Usage = func() {
+		fmt.Fprintln(flags.Output(), "usage: go run ./internal/tools/breakages [-j N] [SUBSTRING]")
+		flags.PrintDefaults()
 	}
+	workers := flags.Int("j", runtime.NumCPU(), "breakages tested at once, each on a copy of the module of its own")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if *workers < 1 || flags.NArg() > 1 {
+		flags.Usage()
+		return 2
+	}
+	filter := flags.Arg(0)
 	var selected []breakage
 	for _, b := range breakages {
 		if strings.Contains(b.Name, filter) {
@@ -96,7 +125,7 @@ func run(args []string) int {
 		return 2
 	}
 	defer os.RemoveAll(scratch)
-	// Interrupted: the scratch copy goes too (go test's children die with
+	// Interrupted: every scratch copy goes too (go test's children die with
 	// the process group's signal).
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
@@ -106,10 +135,15 @@ func run(args []string) int {
 		os.Exit(130)
 	}()
 
-	n, err := copyModule(root, scratch)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "breakages: copying the module: %v\n", err)
-		return 2
+	*workers = min(*workers, len(selected))
+	copies := make([]string, *workers)
+	n := 0
+	for w := range copies {
+		copies[w] = filepath.Join(scratch, strconv.Itoa(w+1))
+		if n, err = copyModule(root, copies[w]); err != nil {
+			fmt.Fprintf(os.Stderr, "breakages: copying the module: %v\n", err)
+			return 2
+		}
 	}
 	env := append(os.Environ(),
 		// The pinned Node.js, as scripts/node-env.sh puts it, for jsii.
@@ -118,66 +152,106 @@ func run(args []string) int {
 		// there must be caught by a unit test.
 		"SAMPLEAPI_SKIP_INTEGRATION=1",
 	)
-	fmt.Printf("breakages: %d of %d, each on a copy of %d files in %s; ~5 s each\n", len(selected), len(breakages), n, scratch)
+	where := scratch + "/1"
+	if *workers > 1 {
+		where = fmt.Sprintf("%s/{1..%d}", scratch, *workers)
+	}
+	fmt.Printf("breakages: %d of %d, %d at a time, each on a copy of %d files in %s\n", len(selected), len(breakages), *workers, n, where)
 
-	// Without any breakage first, once per package: an expected test that
-	// fails already cannot show that a breakage is caught.
+	// The jobs, in the order their lines are printed: without any breakage
+	// first, once per package, running every test the package's selected
+	// breakages expect to fail (one that fails already cannot show that a
+	// breakage is caught); then the breakages in list order.
 	type key struct{ dir, pkg string }
-	baseline := map[key]result{}
+	var jobs []*job
+	baseline := map[key]*job{}
 	for _, b := range selected {
 		k := key{b.dir(), b.Pkg}
-		if _, done := baseline[k]; done || !applies(scratch, b) {
+		if !applies(copies[0], b) {
 			continue
 		}
-		where := k.pkg
-		if k.dir != "." {
-			where += " in " + k.dir + "/"
+		if baseline[k] == nil {
+			baseline[k] = &job{dir: k.dir, pkg: k.pkg, env: env}
+			jobs = append(jobs, baseline[k])
 		}
-		fmt.Printf("  [baseline] go test %s, nothing broken ...\n", where)
-		r := goTest(filepath.Join(scratch, k.dir), k.pkg, env, "baseline")
-		baseline[k] = r
-		if r.buildFailed {
-			fmt.Printf("        the package does not build or run unbroken: %s\n", strings.Join(first(r.errors, 5), " | "))
-		} else if len(r.failed) > 0 {
-			fmt.Printf("        already failing: %s\n", abbreviate(r.failed, 4))
+		baseline[k].expect = append(baseline[k].expect, b.Expect...)
+	}
+	for i, b := range selected {
+		jobs = append(jobs, &job{
+			label: fmt.Sprintf("[%d/%d]", i+1, len(selected)),
+			b:     &selected[i], dir: b.dir(), pkg: b.Pkg, expect: b.Expect, env: withEnv(env, b.Env),
+		})
+	}
+	for _, j := range jobs {
+		if j.b == nil {
+			j.label = "[baseline] go test " + j.where()
 		}
+		j.done = make(chan struct{})
 	}
 
-	var results []string
-	for i, b := range selected {
-		file := filepath.Join(scratch, b.File)
-		original, err := os.ReadFile(file)
-		if err != nil {
-			line := fmt.Sprintf("FAILED  %s: no longer applies: update the list (%v)", b.Name, err)
-			results = append(results, line)
-			fmt.Printf("  [%d/%d] %s\n", i+1, len(selected), line)
-			continue
-		}
-		if n := occurrences(string(original), b.From); n != 1 {
-			line := fmt.Sprintf("FAILED  %s: no longer applies: update the list (%s has %d occurrences of %s, want exactly 1)", b.Name, b.File, n, quote(b.From))
-			results = append(results, line)
-			fmt.Printf("  [%d/%d] %s\n", i+1, len(selected), line)
-			continue
-		}
-		in := ""
-		if b.dir() != "." {
-			in = " in " + b.dir() + "/"
-		}
-		fmt.Printf("  [%d/%d] %s: go test %s%s ...\n", i+1, len(selected), b.Name, b.Pkg, in)
-		broken := strings.Replace(string(original), b.From, b.To, 1)
-		if err := os.WriteFile(file, []byte(broken), 0o644); err != nil {
-			fmt.Fprintf(os.Stderr, "breakages: %v\n", err)
-			return 2
-		}
-		r := goTest(filepath.Join(scratch, b.dir()), b.Pkg, withEnv(env, b.Env), b.Name)
-		if err := os.WriteFile(file, original, 0o644); err != nil {
-			fmt.Fprintf(os.Stderr, "breakages: restoring %s: %v\n", b.File, err)
-			return 2
-		}
-		line := judge(b, r, baseline[key{b.dir(), b.Pkg}])
-		results = append(results, line)
-		fmt.Printf("        %s [%.1f s]\n", line, r.seconds)
+	// Each worker has its own copy; the jobs go to whichever is free, and
+	// their lines are printed in the order above as they complete.
+	queue := make(chan *job)
+	var fatal atomic.Pointer[error]
+	var wg sync.WaitGroup
+	for _, dir := range copies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				if err := j.do(dir); err != nil {
+					fatal.CompareAndSwap(nil, &err)
+				}
+				close(j.done)
+			}
+		}()
 	}
+	go func() {
+		defer close(queue)
+		for i, j := range jobs {
+			if fatal.Load() != nil {
+				// A copy could not be restored: what follows would
+				// run on a broken module.
+				for _, rest := range jobs[i:] {
+					close(rest.done)
+				}
+				return
+			}
+			queue <- j
+		}
+	}()
+
+	var results []string
+	for _, j := range jobs {
+		<-j.done
+		if err := fatal.Load(); err != nil {
+			wg.Wait()
+			fmt.Fprintf(os.Stderr, "breakages: %v\n", *err)
+			return 2
+		}
+		r := j.r
+		if j.b == nil {
+			switch {
+			case r.buildFailed:
+				fmt.Printf("  %s, nothing broken: the package does not build or run: %s\n", j.label, strings.Join(first(r.errors, 5), " | "))
+			case len(r.failed) > 0:
+				fmt.Printf("  %s, nothing broken: already failing: %s\n", j.label, abbreviate(r.failed, 4))
+			default:
+				fmt.Printf("  %s, nothing broken: passes [%.1f s]\n", j.label, r.seconds)
+			}
+			continue
+		}
+		if j.stale != "" {
+			line := fmt.Sprintf("FAILED  %s: no longer applies: update the list (%s)", j.b.Name, j.stale)
+			results = append(results, line)
+			fmt.Printf("  %s %s\n", j.label, line)
+			continue
+		}
+		line := judge(*j.b, r, baseline[key{j.dir, j.pkg}].r)
+		results = append(results, line)
+		fmt.Printf("  %s %s [%.1f s]\n", j.label, line, r.seconds)
+	}
+	wg.Wait()
 
 	bad := 0
 	for _, l := range results {
@@ -193,6 +267,77 @@ func run(args []string) int {
 	}
 	fmt.Println()
 	return 0
+}
+
+// job is one go test run on a worker's copy of the module: a breakage's,
+// or a package's baseline (b nil).
+type job struct {
+	label    string // how its lines start
+	b        *breakage
+	dir, pkg string
+	expect   []string // the tests go test runs, and nothing else
+	env      []string
+
+	// Set by do, read after done is closed.
+	r     result
+	stale string // why b no longer applies
+	done  chan struct{}
+}
+
+func (j *job) where() string {
+	if j.dir == "." {
+		return j.pkg
+	}
+	return j.pkg + " in " + j.dir + "/"
+}
+
+// do runs the job on the copy of the module in dir: applies the breakage,
+// runs go test and restores the file. An error means the copy could not
+// be restored.
+func (j *job) do(dir string) (err error) {
+	label := j.label
+	if j.b != nil {
+		label += " " + j.b.Name
+		file := filepath.Join(dir, j.b.File)
+		original, err := os.ReadFile(file)
+		if err != nil {
+			j.stale = err.Error()
+			return nil
+		}
+		if n := occurrences(string(original), j.b.From); n != 1 {
+			j.stale = fmt.Sprintf("%s has %d occurrences of %s, want exactly 1", j.b.File, n, quote(j.b.From))
+			return nil
+		}
+		broken := strings.Replace(string(original), j.b.From, j.b.To, 1)
+		if err := os.WriteFile(file, []byte(broken), 0o644); err != nil {
+			return err
+		}
+		defer func() {
+			if werr := os.WriteFile(file, original, 0o644); werr != nil {
+				err = fmt.Errorf("restoring %s: %w", j.b.File, werr)
+			}
+		}()
+	}
+	j.r = goTest(filepath.Join(dir, j.dir), j.pkg, runPattern(j.expect), j.env, label)
+	return nil
+}
+
+// runPattern is go test's -run pattern for exactly the tests named and
+// their subtests: one alternative per name, each element of the name (go
+// test matches them level by level, split at "/") quoted and anchored.
+// Siblings that are not named do not run, so cannot fail; a name that
+// matches no test selects nothing, and the breakage is MISSED.
+func runPattern(tests []string) string {
+	var alts []string
+	for _, t := range tests {
+		elems := strings.Split(t, "/")
+		for i, e := range elems {
+			elems[i] = "^" + regexp.QuoteMeta(e) + "$"
+		}
+		alts = append(alts, strings.Join(elems, "/"))
+	}
+	sort.Strings(alts)
+	return strings.Join(slices.Compact(alts), "|")
 }
 
 // withEnv returns env with vars added; later entries win in os/exec.
@@ -266,16 +411,7 @@ func judge(b breakage, r, base result) string {
 			shown = append(shown, fmt.Sprintf("%s (%d failed)", want, len(failed)))
 		}
 	}
-	line := fmt.Sprintf("caught  %s: %s", b.Name, strings.Join(shown, ", "))
-	// Tests outside Expect that failed too, less the parents of expected
-	// ones (a failing subtest fails its parents).
-	others := filter(r.failed, func(t string) bool {
-		return !slices.ContainsFunc(b.Expect, func(want string) bool { return matches(t, want) || strings.HasPrefix(want, t+"/") })
-	})
-	if len(others) > 0 {
-		line += fmt.Sprintf(" (also failed: %s)", abbreviate(others, 4))
-	}
-	return line
+	return fmt.Sprintf("caught  %s: %s", b.Name, strings.Join(shown, ", "))
 }
 
 // result is what one go test -json run showed.
@@ -286,13 +422,13 @@ type result struct {
 	seconds     float64
 }
 
-// goTest runs go test -json in dir and returns the tests that failed, and
-// the build errors when the package did not build.
-func goTest(dir, pkg string, env []string, label string) result {
+// goTest runs go test -json -run run in dir and returns the tests that
+// failed, and the build errors when the package did not build.
+func goTest(dir, pkg, run string, env []string, label string) result {
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-json", "-timeout=5m", pkg)
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-json", "-timeout=5m", "-run", run, pkg)
 	cmd.Dir = dir
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
@@ -315,7 +451,7 @@ wait:
 		case err = <-done:
 			break wait
 		case <-tick.C:
-			fmt.Printf("        ... %s: still running (%.0f s)\n", label, time.Since(t0).Seconds())
+			fmt.Printf("  %s: still running (%.0f s)\n", label, time.Since(t0).Seconds())
 		}
 	}
 
