@@ -119,6 +119,7 @@ func TestPermissions(t *testing.T) {
 	// pull requests only where the comment is written.
 	want := map[string]map[string]map[string]string{
 		"checks.yml":                {"ci": {"contents": "read"}},
+		"breakages.yml":             {"shard": {"contents": "read"}},
 		"change-report.yml":         {"gate": {"contents": "read"}},
 		"change-report-comment.yml": {"comment": {"actions": "read", "pull-requests": "write"}},
 		"deploy.yml": {
@@ -220,6 +221,21 @@ func TestPullRequests(t *testing.T) {
 	t.Run("the tests, synths and golden check run through .ci/run", func(t *testing.T) {
 		if !onPR("checks.yml") || !strings.Contains(runs(wfs["checks.yml"].Jobs["ci"]), "bash .ci/run") {
 			t.Error("checks.yml: want job ci on pull_request running bash .ci/run")
+		}
+	})
+	t.Run("every breakage runs on every pull request, in shards that make up the list", func(t *testing.T) {
+		job := wfs["breakages.yml"].Jobs["shard"]
+		if !onPR("breakages.yml") || job == nil || !strings.Contains(runs(job), `go run ./internal/tools/breakages -shard "$SHARD/4"`) {
+			t.Fatal("breakages.yml: want job shard on pull_request running go run ./internal/tools/breakages -shard \"$SHARD/4\"")
+		}
+		var shards []string
+		if job.Strategy != nil && job.Strategy.Matrix != nil && job.Strategy.Matrix.Rows["shard"] != nil {
+			for _, v := range job.Strategy.Matrix.Rows["shard"].Values {
+				shards = append(shards, strings.Trim(v.String(), `"`))
+			}
+		}
+		if !cmp.Equal(shards, []string{"1", "2", "3", "4"}) {
+			t.Errorf("breakages.yml matrix shard = %v, want 1 to 4 (the K of -shard K/4)", shards)
 		}
 	})
 	t.Run("the gate runs on every pull request and on label changes", func(t *testing.T) {

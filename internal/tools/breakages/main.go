@@ -1,9 +1,13 @@
 // Command breakages breaks each promise the tests hold, once, on purpose, and
 // checks that a test with a name fails for it: the team's "before you call a
 // promise tested, break it once (one line) and watch a named test fail",
-// made repeatable. CI runs it after the tests (.ci/run).
+// made repeatable.
 //
-//	go run ./internal/tools/breakages [-j N] [SUBSTRING]
+//	go run ./internal/tools/breakages [-j N] [-shard K/N] [SUBSTRING]
+//
+// CI runs it in the breakages workflow (.github/workflows/breakages.yml),
+// split into interleaved shards (-shard) that run side by side; run it
+// whole before you call a new promise tested.
 //
 // Each entry of the list (list.go) is one promise, broken by replacing the
 // one occurrence of From in File with To. The module's files (git ls-files:
@@ -86,10 +90,11 @@ func run(args []string) int {
 	started := time.Now()
 	flags := flag.NewFlagSet("breakages", flag.ContinueOnError)
 	flags.Usage = func() {
-		fmt.Fprintln(flags.Output(), "usage: go run ./internal/tools/breakages [-j N] [SUBSTRING]")
+		fmt.Fprintln(flags.Output(), "usage: go run ./internal/tools/breakages [-j N] [-shard K/N] [SUBSTRING]")
 		flags.PrintDefaults()
 	}
 	workers := flags.Int("j", runtime.NumCPU(), "breakages tested at once, each on a copy of the module of its own")
+	shardFlag := flags.String("shard", "1/1", "run only the Kth of N interleaved shares of the list (CI's matrix runs the N shares side by side)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -97,15 +102,15 @@ func run(args []string) int {
 		flags.Usage()
 		return 2
 	}
-	filter := flags.Arg(0)
-	var selected []breakage
-	for _, b := range breakages {
-		if strings.Contains(b.Name, filter) {
-			selected = append(selected, b)
-		}
+	shard, shards, err := parseShard(*shardFlag)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "breakages: -shard %s: %v\n", *shardFlag, err)
+		return 2
 	}
+	filter := flags.Arg(0)
+	selected := selectBreakages(breakages, filter, shard, shards)
 	if len(selected) == 0 {
-		fmt.Fprintf(os.Stderr, "breakages: no breakage name contains %q\n", filter)
+		fmt.Fprintf(os.Stderr, "breakages: no breakage name contains %q (in shard %d/%d)\n", filter, shard, shards)
 		return 2
 	}
 	if err := checkList(breakages); err != nil {
@@ -338,6 +343,30 @@ func runPattern(tests []string) string {
 	}
 	sort.Strings(alts)
 	return strings.Join(slices.Compact(alts), "|")
+}
+
+// selectBreakages returns the entries of list whose names contain filter,
+// in the Kth of N shares: every Nth entry from the Kth, so that each share
+// gets some of every package.
+func selectBreakages(list []breakage, filter string, k, n int) []breakage {
+	var out []breakage
+	for i, b := range list {
+		if strings.Contains(b.Name, filter) && i%n == k-1 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// parseShard reads -shard's K/N: the Kth (from 1) of N shares of the list.
+func parseShard(v string) (k, n int, err error) {
+	ks, ns, ok := strings.Cut(v, "/")
+	k, kerr := strconv.Atoi(ks)
+	n, nerr := strconv.Atoi(ns)
+	if !ok || kerr != nil || nerr != nil || n < 1 || k < 1 || k > n {
+		return 0, 0, fmt.Errorf("want K/N with 1 <= K <= N, e.g. 2/4")
+	}
+	return k, n, nil
 }
 
 // withEnv returns env with vars added; later entries win in os/exec.
