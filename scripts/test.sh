@@ -15,8 +15,16 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 progress "test: go vet ./..." "~10 s; the first run compiles the CDK's Go bindings: ~2 min on 2 cores" go vet ./...
-progress "test: go test ./... of the CDK app: 4 deployments synthesized, then the assertions" "~10 s, ~30 s when the test binaries are new" \
-  go test -count=1 ./...
+# A temporary directory of its own, to see that every test binary removes
+# the jsii runtime it unpacks there (cdktest.Main).
+scratch="$(mktemp -d)"
+progress "test: go test ./... of the CDK app: 4 deployments synthesized, then the assertions" "~13 s, ~30 s when the test binaries are new" \
+  env TMPDIR="$scratch" go test -count=1 ./...
+if ls -d "$scratch"/jsii-runtime.* >/dev/null 2>&1; then
+  echo "test: a test binary left a jsii-runtime.* directory behind in $scratch (its TestMain should call cdktest.Main)" >&2
+  exit 1
+fi
+rm -rf "$scratch"
 # The GitHub Actions workflows: actionlint and the promises workflows/ holds
 # (pins, permissions per job, deploy environments). A module of its own;
 # -count=1 because go test's cache does not see the workflow files change.

@@ -11,6 +11,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 )
 
+// Importing the CDK unpacks the jsii runtime into the temporary directory;
+// Main removes it when the tests end, as in every other CDK test binary.
+func TestMain(m *testing.M) { Main(m) }
+
 // recorder is a testing.TB that keeps what is reported, and where: like
 // testing, it reports the first caller that has not called Helper.
 type recorder struct {
