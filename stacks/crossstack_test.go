@@ -8,10 +8,6 @@ import (
 	"testing"
 )
 
-// stackParts is the deployment order: a stack may import only from stacks
-// before it.
-var stackParts = []string{"Network", "Database", "Service", "Api", "Monitoring"}
-
 // export is one Outputs entry with an Export name: who exports what.
 type export struct {
 	stack, part string

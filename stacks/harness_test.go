@@ -120,6 +120,23 @@ func testContext() (map[string]any, error) {
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
 
+// stackParts is the deployment order: a stack may import only from stacks
+// before it.
+var stackParts = []string{"Network", "Database", "Service", "Api", "Monitoring"}
+
+// stackNames lists the stacks Build adds for cfg, in build order: the five,
+// and the CI stack with app:ciRepository.
+func stackNames(cfg config.Config) []string {
+	var names []string
+	for _, part := range stackParts {
+		names = append(names, cfg.StackName(part))
+	}
+	if cfg.CI.Repository != "" {
+		names = append(names, cfg.CIStackName())
+	}
+	return names
+}
+
 // sampleImageDir is the sample API's Docker build context, from this
 // package's directory.
 const sampleImageDir = "../sampleapi"
@@ -148,14 +165,9 @@ var synthesize = sync.OnceValues(func() (*fixture, error) {
 			return nil, fmt.Errorf("load %s config: %w", v.name, err)
 		}
 		f.cfg[v.name] = cfg
-		o := &outcome{name: v.name}
-		for _, part := range []string{"Network", "Database", "Service", "Api", "Monitoring"} {
-			o.stacks = append(o.stacks, cfg.StackName(part))
-			f.stackOwner[cfg.StackName(part)] = o
-		}
-		if cfg.CI.Repository != "" {
-			o.stacks = append(o.stacks, cfg.CIStackName())
-			f.stackOwner[cfg.CIStackName()] = o
+		o := &outcome{name: v.name, stacks: stackNames(cfg)}
+		for _, name := range o.stacks {
+			f.stackOwner[name] = o
 		}
 		f.outcomes = append(f.outcomes, o)
 		d := v.into(f)

@@ -258,15 +258,7 @@ func synthesizeTemplates(outdir string, ctx map[string]any, cfg config.Config) (
 	stacks.Build(app, cfg, sampleImageDir)
 	dir := *app.Synth(nil).Directory()
 	var all []map[string]any
-	names := []string{}
-	for _, part := range []string{"Network", "Database", "Service", "Api", "Monitoring"} {
-		names = append(names, cfg.StackName(part))
-	}
-	// The CI stack exists only with app:ciRepository.
-	if cfg.CI.Repository != "" {
-		names = append(names, cfg.CIStackName())
-	}
-	for _, name := range names {
+	for _, name := range stackNames(cfg) {
 		tpl, _, err := readArtifact(dir, name)
 		if err != nil {
 			return nil, err

@@ -109,7 +109,7 @@ func TestStacks(t *testing.T) {
 	f := app(t)
 	for _, name := range []string{"dev", "prod", "custom", "options"} {
 		cfg := f.cfg[name]
-		for _, part := range []string{"Network", "Database", "Service", "Api", "Monitoring"} {
+		for _, part := range stackParts {
 			if _, ok := f.templates[cfg.StackName(part)]; !ok {
 				t.Errorf("%s: no template for stack %s", name, cfg.StackName(part))
 			}
